@@ -1,0 +1,1025 @@
+/*
+ * conf.c - load, check and dump notifilter.conf (see conf.h).
+ *
+ * One table (conf_keys[]) names every key with its type, default and help;
+ * it drives parsing, nf_conf_dump() and the man page check.  Parsing is
+ * line-based and strict: an unknown key, a bad value, a key given twice or a
+ * line over NF_CONF_LINE_MAX is an error that names file and line, and no
+ * partially loaded conf ever escapes: on error everything is freed.
+ *
+ * Ownership: a struct nf_conf owns all its strings; it is immutable once
+ * nf_conf_load() returns, and freed when the last reference goes.
+ */
+#include "conf.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#define NF_CONF_LINE_MAX 4096
+#define NF_CONF_CHANNELS_MAX 16
+
+#ifndef NF_LOCALSTATEDIR
+#define NF_LOCALSTATEDIR "/var"
+#endif
+
+enum conf_type {
+	T_STRING, T_PATH, T_BOOL, T_DURATION, T_COUNT, T_MODE, T_BLOCKED,
+	T_ONSTORE, T_SENDERS, T_CHANNELS, T_SOCKET, T_CHANNEL, T_COUNTRY,
+	T_LOGLEVEL, T_FACILITY, T_UMASK, T_AUTH, T_DOMAIN, T_ADDRESS,
+	T_MSDURATION, T_PREFIX
+};
+
+static const char *const type_names[] = {
+	"string", "path", "yes|no", "duration", "number", "enforce|monitor",
+	"reject|drop", "tempfail|accept", "sender list", "channel list",
+	"socket", "channel", "calling code", "log level", "syslog facility",
+	"octal mode", "none|dkim|spf|dkim,spf", "domain", "address",
+	"duration", "local part"
+};
+
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t off;		/* offset of the field in struct nf_conf */
+	const char *def;	/* default as written in a file, NULL = unset */
+	const char *help;
+};
+
+#define F(field) offsetof(struct nf_conf, field)
+
+static const struct conf_key conf_keys[] = {
+	{ "Socket", T_SOCKET, F(socket), "local:/run/notifilter/notifilter.sock",
+	  "milter socket: unix:/path, local:/path, inet:PORT@HOST, inet6:PORT@HOST" },
+	{ "Database", T_PATH, F(database), NF_LOCALSTATEDIR "/lib/notifilter/notifilter.db",
+	  "SQLite database file" },
+	{ "Mode", T_MODE, F(mode), "enforce",
+	  "enforce, or monitor (decide and record, block nothing)" },
+	{ "Senders", T_SENDERS, F(senders), NULL,
+	  "comma list of envelope senders whose mail is notification traffic: a@b, *@b, *@*.b" },
+	{ "BounceDomain", T_DOMAIN, F(bounce_domain), NULL,
+	  "domain of the VERP envelope sender and of report intake" },
+	{ "SecretFile", T_PATH, F(secret_file), NULL,
+	  "file holding the key for the HMAC in tracking tokens" },
+	{ "DefaultEmailConsent", T_BOOL, F(default_email_consent), "yes",
+	  "consent assumed for an email recipient with no record" },
+	{ "DefaultPhoneConsent", T_BOOL, F(default_phone_consent), "no",
+	  "consent assumed for SMS, WhatsApp and Viber with no record" },
+	{ "BlockedRecipient", T_BLOCKED, F(blocked_recipient), "reject",
+	  "reject (550 5.7.1 at RCPT) or drop (removed at end of message)" },
+	{ "OnStoreError", T_ONSTORE, F(on_store_error), "tempfail",
+	  "tempfail or accept when the store cannot answer" },
+	{ "RequestDSN", T_BOOL, F(request_dsn), "yes",
+	  "ask the MTA for success/failure/delay DSNs on policed recipients" },
+	{ "MailLog", T_PATH, F(mail_log), NULL,
+	  "the MTA's log file to follow for delivery status" },
+	{ "FallbackAfter", T_DURATION, F(fallback_after), "0",
+	  "fall back when delivery is not confirmed within this time (0 = only on failure)" },
+	{ "FallbackChannels", T_CHANNELS, F(fallback_channels), "sms",
+	  "order of fallback channels, e.g. sms, whatsapp" },
+	{ "SupportAddress", T_ADDRESS, F(support_address), NULL,
+	  "where the daily bounce digest goes" },
+	{ "UserID", T_STRING, F(user_id), NULL,
+	  "user (or user:group) to run as after opening the socket" },
+	{ "DefaultCountry", T_COUNTRY, F(default_country), NULL,
+	  "country calling code for phone numbers written without one, e.g. 49" },
+	{ "SoftBounceLimit", T_COUNT, F(soft_bounce_limit), "5",
+	  "soft failures within SoftBounceWindow that suppress an address" },
+	{ "SoftBounceWindow", T_DURATION, F(soft_bounce_window), "7d",
+	  "window for SoftBounceLimit" },
+	{ "ComplaintAuth", T_AUTH, F(complaint_auth), "none",
+	  "what a complaint needs besides a valid token: none, dkim, spf, or dkim,spf" },
+	{ "FallbackTemplate", T_STRING, F(fallback_template), "{subject}",
+	  "fallback text when the message has none: {subject}, {from}, {ref}" },
+	{ "FallbackMaxPerPhone", T_COUNT, F(fallback_max_per_phone), "3",
+	  "fallback messages per phone per day" },
+	{ "FallbackMaxPerHour", T_COUNT, F(fallback_max_per_hour), "1000",
+	  "fallback messages to all phones per hour" },
+	{ "FallbackMaxSegments", T_COUNT, F(fallback_max_segments), "2",
+	  "longest fallback text, in SMS segments" },
+	{ "FallbackExpiry", T_DURATION, F(fallback_expiry), "1h",
+	  "give up retrying a fallback after this time" },
+	{ "Channel", T_CHANNEL, F(channels), NULL,
+	  "Channel KIND DRIVER key=value ...: repeatable; KIND sms|whatsapp|viber, "
+	  "DRIVER kannel|twilio|vonage|webhook" },
+	/* extensions to DESIGN.md's table */
+	{ "PidFile", T_PATH, F(pid_file), "/run/notifilter/notifilter.pid",
+	  "file that holds the daemon's process id" },
+	{ "LogLevel", T_LOGLEVEL, F(log_level), "info",
+	  "err, warn, info or debug (debug logs addresses and phones unmasked)" },
+	{ "SyslogFacility", T_FACILITY, F(syslog_facility), "mail",
+	  "syslog facility (mail, daemon, local0..local7), or none" },
+	{ "VerpPrefix", T_PREFIX, F(verp_prefix), "bounce",
+	  "local-part prefix of the VERP envelope sender <prefix>+<token>@BounceDomain" },
+	{ "UMask", T_UMASK, F(umask), "007",
+	  "umask applied when creating a unix socket (the MTA must be able to write to it)" },
+	{ "StoreTimeout", T_MSDURATION, F(store_timeout), "2s",
+	  "how long a store lookup waits for a lock before OnStoreError applies" },
+};
+
+#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+free_channel_fields(struct nf_conf_channel *ch)
+{
+	size_t j;
+
+	free(ch->kind);
+	free(ch->driver);
+	for (j = 0; j < ch->nkv; j++) {
+		free(ch->kv[j].key);
+		free(ch->kv[j].value);
+	}
+	free(ch->kv);
+}
+
+static void
+free_channels(struct nf_conf_channel *ch, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free_channel_fields(&ch[i]);
+	free(ch);
+}
+
+static void
+conf_free(struct nf_conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NKEYS; i++) {
+		void *field = (char *)c + conf_keys[i].off;
+
+		switch (conf_keys[i].type) {
+		case T_STRING: case T_PATH: case T_SOCKET: case T_COUNTRY:
+		case T_DOMAIN: case T_ADDRESS: case T_PREFIX:
+			free(*(char **)field);
+			break;
+		default:
+			break;
+		}
+	}
+	free_list(c->senders, c->nsenders);
+	free_list(c->fallback_channels, c->nfallback_channels);
+	free_channels(c->channels, c->nchannels);
+	free(c->path);
+	free(c);
+}
+
+int
+nf_conf_parse_duration(const char *s, int64_t *seconds)
+{
+	char *end;
+	long long v;
+	int64_t mult = 1;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return -1;
+	if (*end != '\0') {
+		switch (tolower((unsigned char)*end)) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		case 'w': mult = 7 * 86400; break;
+		default: return -1;
+		}
+		if (end[1] != '\0')
+			return -1;
+	}
+	if (v > INT64_MAX / mult / 1000)
+		return -1;
+	*seconds = (int64_t)v * mult;
+	return 0;
+}
+
+/* Splits a comma (and/or blank) separated list into lower-case words. */
+static int
+split_list(const char *value, char ***out, size_t *n, const char **why)
+{
+	char *copy = strdup(value), *p, *save = NULL;
+	char **v = NULL;
+	size_t cnt = 0;
+
+	if (copy == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	for (p = strtok_r(copy, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save)) {
+		char **nv = realloc(v, (cnt + 1) * sizeof(*v));
+		char *q = NULL;
+
+		if (nv != NULL)
+			v = nv;
+		if (nv == NULL || (q = strdup(p)) == NULL) {
+			free_list(v, cnt);
+			free(copy);
+			*why = "out of memory";
+			return -1;
+		}
+		for (char *r = q; *r; r++)
+			*r = (char)tolower((unsigned char)*r);
+		v[cnt++] = q;
+	}
+	free(copy);
+	if (cnt == 0) {
+		*why = "the list is empty";
+		return -1;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int
+valid_domain(const char *d)
+{
+	size_t len = strlen(d), label = 0;
+	const char *p;
+
+	if (len == 0 || len > 253 || d[0] == '.' || d[0] == '-')
+		return 0;
+	for (p = d; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '.') {
+			if (label == 0 || p[-1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!(isalnum(ch) || ch == '-' || ch == '_') || ++label > 63)
+			return 0;
+		if (ch == '-' && label == 1)
+			return 0;
+	}
+	return label > 0 && p[-1] != '-';
+}
+
+static int
+valid_local(const char *l)
+{
+	const char *p;
+
+	if (*l == '\0' || strlen(l) > 64 || *l == '.')
+		return 0;
+	for (p = l; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("!#$%&'*+-/=?^_`{|}~.", *p)))
+			return 0;
+	return p[-1] != '.' && strstr(l, "..") == NULL;
+}
+
+/* a@b, *@b, *@*.b */
+static int
+valid_sender_pattern(const char *pat, const char **why)
+{
+	const char *at = strrchr(pat, '@');
+	char local[128];
+	const char *dom;
+
+	if (at == NULL || at == pat || (size_t)(at - pat) >= sizeof(local)) {
+		*why = "a sender pattern must look like a@b, *@b or *@*.b";
+		return 0;
+	}
+	memcpy(local, pat, (size_t)(at - pat));
+	local[at - pat] = '\0';
+	dom = at + 1;
+	if (strcmp(local, "*") != 0 && !valid_local(local)) {
+		*why = "bad local part in sender pattern (use a@b, *@b or *@*.b)";
+		return 0;
+	}
+	if (strncmp(dom, "*.", 2) == 0)
+		dom += 2;
+	if (!valid_domain(dom)) {
+		*why = "bad domain in sender pattern (use a@b, *@b or *@*.b)";
+		return 0;
+	}
+	return 1;
+}
+
+static int
+valid_socket(const char *s, const char **why)
+{
+	const char *rest, *at;
+	char *end;
+	long port;
+
+	if (strncasecmp(s, "unix:", 5) == 0 || strncasecmp(s, "local:", 6) == 0) {
+		rest = strchr(s, ':') + 1;
+		if (*rest != '/') {
+			*why = "a unix socket needs an absolute path: unix:/run/notifilter/notifilter.sock";
+			return 0;
+		}
+		if (strlen(rest) >= 104) {
+			*why = "unix socket path is longer than the 103 bytes a socket address holds";
+			return 0;
+		}
+		return 1;
+	}
+	if (strncasecmp(s, "inet:", 5) == 0 || strncasecmp(s, "inet6:", 6) == 0) {
+		rest = strchr(s, ':') + 1;
+		errno = 0;
+		port = strtol(rest, &end, 10);
+		if (end == rest || errno || port < 1 || port > 65535) {
+			*why = "bad port: write inet:PORT@HOST, e.g. inet:8891@127.0.0.1";
+			return 0;
+		}
+		at = end;
+		if (*at != '\0' && (*at != '@' || at[1] == '\0')) {
+			*why = "write inet:PORT@HOST, e.g. inet:8891@127.0.0.1";
+			return 0;
+		}
+		return 1;
+	}
+	*why = "unknown socket type: use unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST";
+	return 0;
+}
+
+static const char *const channel_kinds[] = { "sms", "whatsapp", "viber", NULL };
+
+static int
+in_list(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcasecmp(w, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* Keys each driver accepts; '!' marks a required key. */
+static const struct {
+	const char *driver;
+	const char *keys[8];
+} driver_keys[] = {
+	{ "kannel", { "!url", "!user", "!password_file", "from", "dlr_url", NULL } },
+	{ "twilio", { "!account", "!token_file", "!from", "base_url", NULL } },
+	{ "vonage", { "!key", "!secret_file", "!from", "base_url", NULL } },
+	{ "webhook", { "!url", "!secret_file", NULL } },
+};
+
+static int
+parse_channel(struct nf_conf *c, const char *value, int line, struct nf_buf *why)
+{
+	char *copy, *save = NULL, *kind, *driver, *tok;
+	struct nf_conf_channel ch, *nv;
+	size_t d, k;
+	int rc = -1;
+
+	if (c->nchannels >= NF_CONF_CHANNELS_MAX) {
+		nf_buf_printf(why, "more than %d Channel lines", NF_CONF_CHANNELS_MAX);
+		return -1;
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.line = line;
+	if ((copy = strdup(value)) == NULL) {
+		nf_buf_puts(why, "out of memory");
+		return -1;
+	}
+	kind = strtok_r(copy, " \t", &save);
+	driver = strtok_r(NULL, " \t", &save);
+	if (kind == NULL || driver == NULL) {
+		nf_buf_puts(why, "write Channel KIND DRIVER key=value ..., e.g. "
+		    "Channel sms kannel url=http://127.0.0.1:13013/cgi-bin/sendsms user=u password_file=/etc/notifilter/kannel.pw");
+		goto out;
+	}
+	if (!in_list(kind, channel_kinds)) {
+		nf_buf_printf(why, "unknown channel kind '%s': use sms, whatsapp or viber", kind);
+		goto out;
+	}
+	for (d = 0; d < sizeof(driver_keys) / sizeof(driver_keys[0]); d++)
+		if (strcasecmp(driver, driver_keys[d].driver) == 0)
+			break;
+	if (d == sizeof(driver_keys) / sizeof(driver_keys[0])) {
+		nf_buf_printf(why, "unknown channel driver '%s': use kannel, twilio, vonage or webhook", driver);
+		goto out;
+	}
+	ch.kind = strdup(kind);
+	ch.driver = strdup(driver_keys[d].driver);
+	for (char *p = ch.kind; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
+		char *eq = strchr(tok, '=');
+		struct nf_conf_kv *kv;
+		int known = 0;
+
+		if (eq == NULL || eq == tok || eq[1] == '\0') {
+			nf_buf_printf(why, "channel option '%s' is not key=value", tok);
+			goto out;
+		}
+		*eq = '\0';
+		for (k = 0; driver_keys[d].keys[k]; k++) {
+			const char *name = driver_keys[d].keys[k];
+
+			if (*name == '!')
+				name++;
+			if (strcasecmp(tok, name) == 0)
+				known = 1;
+		}
+		if (!known) {
+			if (strcasecmp(tok, "password") == 0 || strcasecmp(tok, "token") == 0 ||
+			    strcasecmp(tok, "secret") == 0)
+				nf_buf_printf(why, "secrets are not written in the config: put it in a file "
+				    "readable only by notifilter and use %s_file=PATH", tok);
+			else
+				nf_buf_printf(why, "the %s driver has no option '%s'", ch.driver, tok);
+			goto out;
+		}
+		if (nf_conf_channel_get(&ch, tok) != NULL) {
+			nf_buf_printf(why, "channel option '%s' given twice", tok);
+			goto out;
+		}
+		kv = realloc(ch.kv, (ch.nkv + 1) * sizeof(*kv));
+		if (kv == NULL) {
+			nf_buf_puts(why, "out of memory");
+			goto out;
+		}
+		ch.kv = kv;
+		kv[ch.nkv].key = strdup(tok);
+		kv[ch.nkv].value = strdup(eq + 1);
+		for (char *p = kv[ch.nkv].key; p && *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		ch.nkv++;
+	}
+	for (k = 0; driver_keys[d].keys[k]; k++) {
+		const char *name = driver_keys[d].keys[k];
+
+		if (*name == '!' && nf_conf_channel_get(&ch, name + 1) == NULL) {
+			nf_buf_printf(why, "the %s driver needs %s=...", ch.driver, name + 1);
+			goto out;
+		}
+	}
+	nv = realloc(c->channels, (c->nchannels + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		nf_buf_puts(why, "out of memory");
+		goto out;
+	}
+	c->channels = nv;
+	c->channels[c->nchannels++] = ch;
+	memset(&ch, 0, sizeof(ch));
+	rc = 0;
+out:
+	if (rc != 0)
+		free_channel_fields(&ch);
+	free(copy);
+	return rc;
+}
+
+const char *
+nf_conf_channel_get(const struct nf_conf_channel *ch, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ch->nkv; i++)
+		if (strcasecmp(ch->kv[i].key, key) == 0)
+			return ch->kv[i].value;
+	return NULL;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
+
+	if (in_list(v, yes))
+		*out = 1;
+	else if (in_list(v, no))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* Set one key from its text value.  `why` gets the reason on failure. */
+static int
+set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
+    struct nf_buf *why)
+{
+	void *field = (char *)c + k->off;
+	const char *reason = NULL;
+	int64_t d;
+	char *end;
+	long long n;
+
+	switch (k->type) {
+	case T_STRING: case T_PATH: case T_SOCKET: case T_COUNTRY:
+	case T_DOMAIN: case T_ADDRESS: case T_PREFIX: {
+		char *copy;
+
+		if (k->type == T_PATH && v[0] != '/') {
+			nf_buf_printf(why, "%s needs an absolute path (starting with /), not '%s'", k->name, v);
+			return -1;
+		}
+		if (k->type == T_SOCKET && !valid_socket(v, &reason))
+			break;
+		if (k->type == T_COUNTRY) {
+			const char *p = v[0] == '+' ? v + 1 : v;
+			size_t len = strlen(p);
+
+			if (len < 1 || len > 3 || strspn(p, "0123456789") != len || p[0] == '0') {
+				reason = "DefaultCountry is a country calling code of 1 to 3 digits, e.g. 49 or 1";
+				break;
+			}
+			v = p;
+		}
+		if (k->type == T_DOMAIN && !valid_domain(v)) {
+			reason = "not a valid domain name";
+			break;
+		}
+		if (k->type == T_ADDRESS && (strchr(v, '@') == NULL || strchr(v, ' ') != NULL)) {
+			reason = "not an email address";
+			break;
+		}
+		if (k->type == T_PREFIX && (!valid_local(v) || strchr(v, '+') != NULL || strlen(v) > 20)) {
+			reason = "the prefix must be a plain local part of at most 20 characters without '+'";
+			break;
+		}
+		copy = strdup(v);
+		if (copy == NULL) {
+			reason = "out of memory";
+			break;
+		}
+		if (k->type == T_DOMAIN)
+			for (char *p = copy; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+		free(*(char **)field);
+		*(char **)field = copy;
+		return 0;
+	}
+	case T_BOOL:
+		if (parse_bool(v, (int *)field) != 0)
+			reason = "expected yes or no";
+		break;
+	case T_DURATION:
+	case T_MSDURATION:
+		if (nf_conf_parse_duration(v, &d) != 0) {
+			reason = "expected a duration such as 30s, 15m, 2h or 7d";
+			break;
+		}
+		*(int64_t *)field = k->type == T_MSDURATION ? d * 1000 : d;
+		break;
+	case T_COUNT:
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno || *end || end == v || n < 0 || n > 100000000) {
+			reason = "expected a whole number from 0 to 100000000";
+			break;
+		}
+		*(int64_t *)field = n;
+		break;
+	case T_MODE:
+		if (strcasecmp(v, "enforce") == 0)
+			*(enum nf_mode *)field = NF_MODE_ENFORCE;
+		else if (strcasecmp(v, "monitor") == 0)
+			*(enum nf_mode *)field = NF_MODE_MONITOR;
+		else
+			reason = "expected enforce or monitor";
+		break;
+	case T_BLOCKED:
+		if (strcasecmp(v, "reject") == 0)
+			*(enum nf_blocked_action *)field = NF_BLOCKED_REJECT;
+		else if (strcasecmp(v, "drop") == 0)
+			*(enum nf_blocked_action *)field = NF_BLOCKED_DROP;
+		else
+			reason = "expected reject or drop";
+		break;
+	case T_ONSTORE:
+		if (strcasecmp(v, "tempfail") == 0)
+			*(enum nf_store_error_action *)field = NF_ONSTORE_TEMPFAIL;
+		else if (strcasecmp(v, "accept") == 0)
+			*(enum nf_store_error_action *)field = NF_ONSTORE_ACCEPT;
+		else
+			reason = "expected tempfail or accept";
+		break;
+	case T_SENDERS: {
+		char **list;
+		size_t cnt, i;
+
+		if (split_list(v, &list, &cnt, &reason) != 0)
+			break;
+		for (i = 0; i < cnt; i++)
+			if (!valid_sender_pattern(list[i], &reason)) {
+				nf_buf_printf(why, "'%s': %s", list[i], reason);
+				free_list(list, cnt);
+				return -1;
+			}
+		free_list(c->senders, c->nsenders);
+		c->senders = list;
+		c->nsenders = cnt;
+		return 0;
+	}
+	case T_CHANNELS: {
+		char **list;
+		size_t cnt, i, j;
+
+		if (split_list(v, &list, &cnt, &reason) != 0)
+			break;
+		for (i = 0; i < cnt; i++) {
+			for (j = 0; j < i; j++)
+				if (strcmp(list[i], list[j]) == 0)
+					break;
+			if (!in_list(list[i], channel_kinds) || j < i) {
+				nf_buf_printf(why, "'%s' %s", list[i], j < i ? "is listed twice" :
+				    "is not a fallback channel: use sms, whatsapp or viber");
+				free_list(list, cnt);
+				return -1;
+			}
+		}
+		free_list(c->fallback_channels, c->nfallback_channels);
+		c->fallback_channels = list;
+		c->nfallback_channels = cnt;
+		return 0;
+	}
+	case T_CHANNEL:
+		return parse_channel(c, v, line, why);
+	case T_LOGLEVEL: {
+		enum nf_log_level lvl;
+
+		if (nf_log_level_parse(v, &lvl) != 0)
+			reason = "expected err, warn, info or debug";
+		else
+			*(int *)field = (int)lvl;
+		break;
+	}
+	case T_FACILITY:
+		if (nf_log_facility_parse(v, (int *)field) != 0)
+			reason = "expected a syslog facility: mail, daemon, user, local0..local7, or none";
+		break;
+	case T_UMASK:
+		errno = 0;
+		n = strtoll(v, &end, 8);
+		if (errno || *end || end == v || n < 0 || n > 0777)
+			reason = "expected an octal mode from 000 to 777, e.g. 007";
+		else
+			*(int *)field = (int)n;
+		break;
+	case T_AUTH: {
+		char **list;
+		size_t cnt, i;
+		int bits = 0;
+
+		if (split_list(v, &list, &cnt, &reason) != 0)
+			break;
+		for (i = 0; i < cnt && reason == NULL; i++) {
+			if (strcmp(list[i], "none") == 0 && cnt == 1)
+				bits = 0;
+			else if (strcmp(list[i], "dkim") == 0)
+				bits |= NF_AUTH_DKIM;
+			else if (strcmp(list[i], "spf") == 0)
+				bits |= NF_AUTH_SPF;
+			else if (strcmp(list[i], "both") == 0)
+				bits |= NF_AUTH_DKIM | NF_AUTH_SPF;
+			else
+				reason = "expected none, dkim, spf, or dkim,spf";
+		}
+		free_list(list, cnt);
+		if (reason == NULL)
+			*(int *)field = bits;
+		break;
+	}
+	}
+	if (reason != NULL) {
+		nf_buf_printf(why, "bad value '%s' for %s: %s", v, k->name, reason);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct conf_key *
+find_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcasecmp(name, conf_keys[i].name) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+static struct nf_conf *
+conf_new_defaults(struct nf_buf *err)
+{
+	struct nf_conf *c = calloc(1, sizeof(*c));
+	size_t i;
+
+	if (c == NULL)
+		return NULL;
+	c->refs = 1;
+	for (i = 0; i < NKEYS; i++) {
+		if (conf_keys[i].def == NULL)
+			continue;
+		if (set_key(c, &conf_keys[i], conf_keys[i].def, 0, err) != 0) {
+			conf_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+struct nf_conf *
+nf_conf_defaults(void)
+{
+	struct nf_buf err;
+	struct nf_conf *c;
+
+	nf_buf_init(&err, 512);
+	c = conf_new_defaults(&err);
+	nf_buf_free(&err);
+	return c;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/* Cut a comment: '#' at the start or after blank space begins one. */
+static void
+cut_comment(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+}
+
+int
+nf_conf_load(const char *path, struct nf_conf **out, struct nf_buf *err)
+{
+	FILE *fp;
+	struct nf_conf *c;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	int lineno = 0, rc = -1;
+	int seen[NKEYS];
+	struct nf_buf why;
+
+	*out = NULL;
+	memset(seen, 0, sizeof(seen));
+	nf_buf_init(&why, 1024);
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		nf_buf_printf(err, "%s: cannot open the configuration file: %s%s", path,
+		    strerror(errno), errno == ENOENT ? " (create it, or name another with -c FILE)" : "");
+		return -1;
+	}
+	c = conf_new_defaults(err);
+	if (c == NULL) {
+		fclose(fp);
+		nf_buf_printf(err, "%s: out of memory", path);
+		return -1;
+	}
+	while ((got = getline(&line, &cap, fp)) != -1) {
+		char *p, *key, *value;
+		const struct conf_key *k;
+
+		lineno++;
+		if (got > NF_CONF_LINE_MAX) {
+			nf_buf_printf(err, "%s:%d: line is longer than %d bytes", path, lineno, NF_CONF_LINE_MAX);
+			goto out;
+		}
+		if ((size_t)got != strlen(line)) {
+			nf_buf_printf(err, "%s:%d: line contains a NUL byte (is this a text file?)", path, lineno);
+			goto out;
+		}
+		if (lineno == 1 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+			memmove(line, line + 3, strlen(line + 3) + 1);
+		cut_comment(line);
+		p = trim(line);
+		if (*p == '\0')
+			continue;
+		key = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+		value = trim(p);
+		k = find_key(key);
+		if (k == NULL) {
+			nf_buf_printf(err, "%s:%d: unknown key '%s' (see notifilter.conf(5) for the keys)",
+			    path, lineno, key);
+			goto out;
+		}
+		if (*value == '\0') {
+			nf_buf_printf(err, "%s:%d: %s has no value", path, lineno, k->name);
+			goto out;
+		}
+		if (k->type != T_CHANNEL && seen[k - conf_keys]) {
+			nf_buf_printf(err, "%s:%d: %s is already set at line %d; keep one of them",
+			    path, lineno, k->name, seen[k - conf_keys]);
+			goto out;
+		}
+		seen[k - conf_keys] = lineno;
+		nf_buf_reset(&why);
+		if (set_key(c, k, value, lineno, &why) != 0) {
+			nf_buf_printf(err, "%s:%d: %s", path, lineno, nf_buf_cstr(&why));
+			goto out;
+		}
+	}
+	if (ferror(fp)) {
+		nf_buf_printf(err, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	/* cross-key checks */
+	for (size_t i = 0; i < c->nfallback_channels; i++) {
+		if (c->nchannels == 0 || seen[find_key("FallbackChannels") - conf_keys] == 0)
+			break;
+		size_t j;
+		for (j = 0; j < c->nchannels; j++)
+			if (strcmp(c->channels[j].kind, c->fallback_channels[i]) == 0)
+				break;
+		if (j == c->nchannels) {
+			nf_buf_printf(err, "%s:%d: FallbackChannels names %s, but no Channel line "
+			    "configures it", path, seen[find_key("FallbackChannels") - conf_keys],
+			    c->fallback_channels[i]);
+			goto out;
+		}
+	}
+	if ((c->path = strdup(path)) == NULL) {
+		nf_buf_printf(err, "%s: out of memory", path);
+		goto out;
+	}
+	rc = 0;
+	*out = c;
+	c = NULL;
+out:
+	free(line);
+	fclose(fp);
+	nf_buf_free(&why);
+	conf_free(c);
+	return rc;
+}
+
+struct nf_conf *
+nf_conf_ref(struct nf_conf *c)
+{
+	if (c != NULL)
+		atomic_fetch_add_explicit((_Atomic int *)&c->refs, 1, memory_order_relaxed);
+	return c;
+}
+
+void
+nf_conf_unref(struct nf_conf *c)
+{
+	if (c != NULL &&
+	    atomic_fetch_sub_explicit((_Atomic int *)&c->refs, 1, memory_order_acq_rel) == 1)
+		conf_free(c);
+}
+
+static void
+dump_value(const struct nf_conf *c, const struct conf_key *k, FILE *fp)
+{
+	const void *field = (const char *)c + k->off;
+	size_t i;
+	static const char *const lv[] = { "err", "warn", "info", "debug" };
+
+	switch (k->type) {
+	case T_STRING: case T_PATH: case T_SOCKET: case T_COUNTRY:
+	case T_DOMAIN: case T_ADDRESS: case T_PREFIX: {
+		const char *s = *(char *const *)field;
+
+		if (s == NULL) {
+			fprintf(fp, "# %s (not set)\n", k->name);
+			return;
+		}
+		fprintf(fp, "%s %s\n", k->name, s);
+		return;
+	}
+	case T_BOOL:
+		fprintf(fp, "%s %s\n", k->name, *(const int *)field ? "yes" : "no");
+		return;
+	case T_DURATION:
+		fprintf(fp, "%s %llds\n", k->name, (long long)*(const int64_t *)field);
+		return;
+	case T_MSDURATION:
+		fprintf(fp, "%s %llds\n", k->name, (long long)(*(const int64_t *)field / 1000));
+		return;
+	case T_COUNT:
+		fprintf(fp, "%s %lld\n", k->name, (long long)*(const int64_t *)field);
+		return;
+	case T_MODE:
+		fprintf(fp, "%s %s\n", k->name, c->mode == NF_MODE_MONITOR ? "monitor" : "enforce");
+		return;
+	case T_BLOCKED:
+		fprintf(fp, "%s %s\n", k->name, c->blocked_recipient == NF_BLOCKED_DROP ? "drop" : "reject");
+		return;
+	case T_ONSTORE:
+		fprintf(fp, "%s %s\n", k->name, c->on_store_error == NF_ONSTORE_ACCEPT ? "accept" : "tempfail");
+		return;
+	case T_SENDERS:
+	case T_CHANNELS: {
+		char *const *v = k->type == T_SENDERS ? c->senders : c->fallback_channels;
+		size_t n = k->type == T_SENDERS ? c->nsenders : c->nfallback_channels;
+
+		if (n == 0) {
+			fprintf(fp, "# %s (not set)\n", k->name);
+			return;
+		}
+		fprintf(fp, "%s ", k->name);
+		for (i = 0; i < n; i++)
+			fprintf(fp, "%s%s", i ? ", " : "", v[i]);
+		fputc('\n', fp);
+		return;
+	}
+	case T_CHANNEL:
+		if (c->nchannels == 0)
+			fprintf(fp, "# %s (none)\n", k->name);
+		for (i = 0; i < c->nchannels; i++) {
+			fprintf(fp, "%s %s %s", k->name, c->channels[i].kind, c->channels[i].driver);
+			for (size_t j = 0; j < c->channels[i].nkv; j++)
+				fprintf(fp, " %s=%s", c->channels[i].kv[j].key, c->channels[i].kv[j].value);
+			fputc('\n', fp);
+		}
+		return;
+	case T_LOGLEVEL:
+		fprintf(fp, "%s %s\n", k->name, lv[c->log_level & 3]);
+		return;
+	case T_FACILITY: {
+		static const struct { int f; const char *n; } fac[] = {
+			{ LOG_MAIL, "mail" }, { LOG_DAEMON, "daemon" }, { LOG_USER, "user" },
+			{ LOG_LOCAL0, "local0" }, { LOG_LOCAL1, "local1" }, { LOG_LOCAL2, "local2" },
+			{ LOG_LOCAL3, "local3" }, { LOG_LOCAL4, "local4" }, { LOG_LOCAL5, "local5" },
+			{ LOG_LOCAL6, "local6" }, { LOG_LOCAL7, "local7" }, { -1, "none" },
+		};
+		for (i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
+			if (fac[i].f == c->syslog_facility)
+				fprintf(fp, "%s %s\n", k->name, fac[i].n);
+		return;
+	}
+	case T_UMASK:
+		fprintf(fp, "%s %03o\n", k->name, (unsigned)c->umask);
+		return;
+	case T_AUTH:
+		fprintf(fp, "%s %s\n", k->name,
+		    c->complaint_auth == 0 ? "none" :
+		    c->complaint_auth == NF_AUTH_DKIM ? "dkim" :
+		    c->complaint_auth == NF_AUTH_SPF ? "spf" : "dkim,spf");
+		return;
+	}
+}
+
+void
+nf_conf_dump(const struct nf_conf *c, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		dump_value(c, &conf_keys[i], fp);
+}
+
+const struct nf_conf_keyinfo *
+nf_conf_keys(size_t *n)
+{
+	static struct nf_conf_keyinfo info[NKEYS];
+	static atomic_int ready;
+	size_t i;
+
+	if (!atomic_load(&ready)) {
+		for (i = 0; i < NKEYS; i++) {
+			info[i].name = conf_keys[i].name;
+			info[i].type = type_names[conf_keys[i].type];
+			info[i].def = conf_keys[i].def;
+			info[i].help = conf_keys[i].help;
+		}
+		atomic_store(&ready, 1);
+	}
+	*n = NKEYS;
+	return info;
+}

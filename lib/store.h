@@ -1,0 +1,202 @@
+/*
+ * store.h - the only interface to notifilter's persistent state.
+ *
+ * Nothing outside store_*.c speaks SQL.  The embedded backend is SQLite
+ * (store_sqlite.c); a server backend for fleets of MTAs must be able to
+ * implement this same header without any change to callers.
+ *
+ * Threads: a struct nf_store is one connection.  It may move between threads
+ * but must never be used by two threads at once.  The milter keeps a small pool
+ * (nf_store_pool_*) so that each lookup borrows a handle.
+ *
+ * Results: every call returns an enum nf_store_rc.  NF_STORE_NOTFOUND is an
+ * answer ("there is no such row"); NF_STORE_BUSY and NF_STORE_ERR mean the
+ * store could not answer (locked past the busy timeout, or failed), and the
+ * caller applies its fault policy (OnStoreError, exit 75, ...).  The text of
+ * the last failure is in nf_store_errmsg().
+ *
+ * Keys: email addresses are stored as normalised by addr.c (domain lower
+ * case, IDN as A-labels); phone numbers as E.164 with the leading '+'.
+ * Times are Unix seconds (int64_t).  Strings in structs are NUL-terminated
+ * and bounded by the NF_STORE_*_MAX sizes; callers validate before storing.
+ */
+#ifndef NF_STORE_H
+#define NF_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NF_STORE_SCHEMA_VERSION 1
+
+#define NF_STORE_EMAIL_MAX 256	/* 254 octets + NUL, rounded */
+#define NF_STORE_PHONE_MAX 20	/* '+' and up to 15 digits + NUL */
+#define NF_STORE_NAME_MAX 256
+#define NF_STORE_TEXT_MAX 512	/* reason, source, rule */
+
+enum nf_store_rc {
+	NF_STORE_OK = 0,
+	NF_STORE_NOTFOUND = 1,	/* answered: no such row */
+	NF_STORE_CONFLICT = 2,	/* answered: would duplicate a unique key */
+	NF_STORE_BUSY = 3,	/* could not answer: locked past the timeout */
+	NF_STORE_ERR = 4,	/* could not answer: I/O, corrupt, out of memory */
+	NF_STORE_SCHEMA = 5,	/* file is not ours, or from a newer version */
+	NF_STORE_READONLY = 6	/* file or directory cannot be written */
+};
+
+enum nf_channel {
+	NF_CH_EMAIL = 0,
+	NF_CH_SMS,
+	NF_CH_WHATSAPP,
+	NF_CH_VIBER,
+	NF_CH_COUNT
+};
+
+enum nf_consent {
+	NF_CONSENT_NONE = 0,	/* no record: the configured default applies */
+	NF_CONSENT_GRANTED = 1,
+	NF_CONSENT_REVOKED = 2
+};
+
+/* open flags */
+#define NF_STORE_CREATE   0x01	/* create the file and schema if missing */
+#define NF_STORE_RDONLY   0x02
+
+struct nf_store;
+
+struct nf_consent_rec {
+	enum nf_consent state;
+	char source[NF_STORE_TEXT_MAX];	/* "ctl", "import:FILE:LINE", "complaint:TOKEN", ... */
+	int64_t time;			/* 0 when state is NONE */
+};
+
+struct nf_contact {
+	int64_t id;			/* 0 for a contact not yet stored */
+	char email[NF_STORE_EMAIL_MAX];	/* "" when the contact has no email */
+	char phone[NF_STORE_PHONE_MAX];	/* "" when the contact has no phone */
+	char name[NF_STORE_NAME_MAX];
+	struct nf_consent_rec consent[NF_CH_COUNT];
+	int64_t created, updated;
+};
+
+struct nf_suppression {
+	int64_t id;
+	char address[NF_STORE_EMAIL_MAX];	/* email address or E.164 phone */
+	enum nf_channel channel;		/* NF_CH_EMAIL for addresses */
+	char reason[NF_STORE_TEXT_MAX];	/* reason vocabulary word or admin text */
+	char source[NF_STORE_TEXT_MAX];	/* "ctl", "dsn", "arf", "import", ... */
+	char evidence[NF_STORE_TEXT_MAX];	/* token, queue id, diagnostic ... */
+	int64_t time;
+};
+
+/* What the milter needs to decide for one email recipient, in one lookup. */
+struct nf_email_state {
+	int has_contact;		/* a contact row with this email exists */
+	enum nf_consent email_consent;	/* NF_CONSENT_NONE if no record */
+	int suppressed;			/* on the email suppression list */
+	char suppress_reason[NF_STORE_TEXT_MAX];	/* when suppressed */
+};
+
+/* One append-only event: the raw material of a contact's timeline. */
+struct nf_event {
+	int64_t time;
+	const char *kind;	/* "decision", "contact", "consent", "suppress", ... */
+	const char *queue_id;	/* MTA queue id, or NULL */
+	const char *token;	/* message token, or NULL */
+	const char *address;	/* recipient email or phone, or NULL */
+	const char *rule;	/* which rule decided, e.g. "suppressed", "consent-revoked" */
+	const char *detail;	/* human text / evidence, e.g. reason or sender */
+};
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+/*
+ * Open the store at `path`.  With NF_STORE_CREATE, a missing file is created
+ * and migrated to NF_STORE_SCHEMA_VERSION; an older schema is migrated
+ * forward in one transaction.  A file that is not SQLite, or whose schema is
+ * newer than this program knows, gives NF_STORE_SCHEMA with an explanation in
+ * `err` (which names the path and says what to do).  busy_ms is the SQLite
+ * busy timeout.  On failure *out is NULL and `err` is filled.
+ */
+int nf_store_open(const char *path, int flags, int busy_ms,
+    struct nf_store **out, char *err, size_t errlen);
+void nf_store_close(struct nf_store *s);
+const char *nf_store_errmsg(const struct nf_store *s);
+int nf_store_schema_version(struct nf_store *s, int *version);
+
+/* Explicit transactions (IMMEDIATE), for all-or-nothing work like import. */
+int nf_store_begin(struct nf_store *s);
+int nf_store_commit(struct nf_store *s);
+int nf_store_rollback(struct nf_store *s);
+
+/* ---- contacts ---------------------------------------------------------- */
+
+/* Insert; NF_STORE_CONFLICT if the email or the phone belongs to another
+ * contact.  On success c->id, created, updated are set. Consent records with
+ * state != NONE are stored too. */
+int nf_store_contact_add(struct nf_store *s, struct nf_contact *c);
+/* Replace name/email/phone/consent of contact c->id; CONFLICT as above. */
+int nf_store_contact_update(struct nf_store *s, struct nf_contact *c);
+/* Look up by normalised email or E.164 phone (a key starting with '+'). */
+int nf_store_contact_find(struct nf_store *s, const char *key,
+    struct nf_contact *out);
+/* Erase the contact and its consent rows (personal data). NOTFOUND if none. */
+int nf_store_contact_remove(struct nf_store *s, const char *key);
+/* Number of contacts (for reports and the benchmark). */
+int nf_store_contact_count(struct nf_store *s, int64_t *n);
+
+/* ---- consent ----------------------------------------------------------- */
+
+int nf_store_consent_set(struct nf_store *s, int64_t contact_id,
+    enum nf_channel ch, enum nf_consent state, const char *source,
+    int64_t time);
+
+/* ---- suppressions ------------------------------------------------------ */
+
+/* Add or refresh (same address+channel: reason/source/evidence/time updated). */
+int nf_store_suppress_add(struct nf_store *s, const struct nf_suppression *sup);
+/* NOTFOUND if the address was not suppressed on that channel. */
+int nf_store_suppress_remove(struct nf_store *s, const char *address,
+    enum nf_channel ch);
+int nf_store_suppress_find(struct nf_store *s, const char *address,
+    enum nf_channel ch, struct nf_suppression *out);
+/* Calls fn for each suppression, oldest first; fn returning non-zero stops
+ * the walk and that value is returned. */
+int nf_store_suppress_each(struct nf_store *s,
+    int (*fn)(const struct nf_suppression *, void *), void *arg);
+
+/* ---- the milter's hot path --------------------------------------------- */
+
+/* One indexed lookup: contact, email consent and suppression of `email`.
+ * A recipient with no row at all gives NF_STORE_OK with has_contact = 0,
+ * email_consent = NONE, suppressed = 0. */
+int nf_store_email_state(struct nf_store *s, const char *email,
+    struct nf_email_state *out);
+
+/* ---- events ------------------------------------------------------------ */
+
+int nf_store_event_add(struct nf_store *s, const struct nf_event *ev);
+/* Append many events in one transaction (the milter's writer thread). */
+int nf_store_event_add_many(struct nf_store *s, const struct nf_event *ev,
+    size_t n);
+/* Calls fn for each event about `address` (email or phone) in time order. */
+int nf_store_event_each(struct nf_store *s, const char *address,
+    int (*fn)(const struct nf_event *, void *), void *arg);
+
+/* ---- a pool of handles for threaded callers ---------------------------- */
+
+struct nf_store_pool;
+
+int nf_store_pool_new(const char *path, int busy_ms, size_t max_handles,
+    struct nf_store_pool **out, char *err, size_t errlen);
+/* Borrow a handle (opening one if none is idle and fewer than max exist,
+ * else waiting for one).  NF_STORE_ERR/BUSY/SCHEMA if none could be opened. */
+int nf_store_pool_get(struct nf_store_pool *p, struct nf_store **out);
+/* Return it; pass broken = 1 after an I/O error so it is closed, not reused. */
+void nf_store_pool_put(struct nf_store_pool *p, struct nf_store *s, int broken);
+void nf_store_pool_free(struct nf_store_pool *p);
+
+const char *nf_channel_name(enum nf_channel ch);	/* "email", "sms", ... */
+int nf_channel_parse(const char *name, enum nf_channel *out);	/* 0 ok, -1 unknown */
+const char *nf_consent_name(enum nf_consent c);	/* "none", "granted", "revoked" */
+
+#endif
