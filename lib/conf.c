@@ -11,6 +11,7 @@
  * nf_conf_load() returns, and freed when the last reference goes.
  */
 #include "conf.h"
+#include "conf_int.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -23,7 +24,6 @@
 #include <syslog.h>
 
 #define NF_CONF_LINE_MAX 4096
-#define NF_CONF_CHANNELS_MAX 16
 
 #ifndef NF_LOCALSTATEDIR
 #define NF_LOCALSTATEDIR "/var"
@@ -128,36 +128,12 @@ static const struct conf_key conf_keys[] = {
 /* ---- small helpers ----------------------------------------------------- */
 
 static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
-free_channel_fields(struct nf_conf_channel *ch)
-{
-	size_t j;
-
-	free(ch->kind);
-	free(ch->driver);
-	for (j = 0; j < ch->nkv; j++) {
-		free(ch->kv[j].key);
-		free(ch->kv[j].value);
-	}
-	free(ch->kv);
-}
-
-static void
 free_channels(struct nf_conf_channel *ch, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		free_channel_fields(&ch[i]);
+		nf_conf_free_channel_fields(&ch[i]);
 	free(ch);
 }
 
@@ -180,339 +156,11 @@ conf_free(struct nf_conf *c)
 			break;
 		}
 	}
-	free_list(c->senders, c->nsenders);
-	free_list(c->fallback_channels, c->nfallback_channels);
+	nf_conf_free_list(c->senders, c->nsenders);
+	nf_conf_free_list(c->fallback_channels, c->nfallback_channels);
 	free_channels(c->channels, c->nchannels);
 	free(c->path);
 	free(c);
-}
-
-int
-nf_conf_parse_duration(const char *s, int64_t *seconds)
-{
-	char *end;
-	long long v;
-	int64_t mult = 1;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || v < 0)
-		return -1;
-	if (*end != '\0') {
-		switch (tolower((unsigned char)*end)) {
-		case 's': mult = 1; break;
-		case 'm': mult = 60; break;
-		case 'h': mult = 3600; break;
-		case 'd': mult = 86400; break;
-		case 'w': mult = 7 * 86400; break;
-		default: return -1;
-		}
-		if (end[1] != '\0')
-			return -1;
-	}
-	if (v > INT64_MAX / mult / 1000)
-		return -1;
-	*seconds = (int64_t)v * mult;
-	return 0;
-}
-
-/* Splits a comma (and/or blank) separated list into lower-case words. */
-static int
-split_list(const char *value, char ***out, size_t *n, const char **why)
-{
-	char *copy = strdup(value), *p, *save = NULL;
-	char **v = NULL;
-	size_t cnt = 0;
-
-	if (copy == NULL) {
-		*why = "out of memory";
-		return -1;
-	}
-	for (p = strtok_r(copy, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save)) {
-		char **nv = realloc(v, (cnt + 1) * sizeof(*v));
-		char *q = NULL;
-
-		if (nv != NULL)
-			v = nv;
-		if (nv == NULL || (q = strdup(p)) == NULL) {
-			free_list(v, cnt);
-			free(copy);
-			*why = "out of memory";
-			return -1;
-		}
-		for (char *r = q; *r; r++)
-			*r = (char)tolower((unsigned char)*r);
-		v[cnt++] = q;
-	}
-	free(copy);
-	if (cnt == 0) {
-		*why = "the list is empty";
-		return -1;
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
-}
-
-static int
-valid_domain(const char *d)
-{
-	size_t len = strlen(d), label = 0;
-	const char *p;
-
-	if (len == 0 || len > 253 || d[0] == '.' || d[0] == '-')
-		return 0;
-	for (p = d; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == '.') {
-			if (label == 0 || p[-1] == '-')
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!(isalnum(ch) || ch == '-' || ch == '_') || ++label > 63)
-			return 0;
-		if (ch == '-' && label == 1)
-			return 0;
-	}
-	return label > 0 && p[-1] != '-';
-}
-
-static int
-valid_local(const char *l)
-{
-	const char *p;
-
-	if (*l == '\0' || strlen(l) > 64 || *l == '.')
-		return 0;
-	for (p = l; *p; p++)
-		if (!(isalnum((unsigned char)*p) || strchr("!#$%&'*+-/=?^_`{|}~.", *p)))
-			return 0;
-	return p[-1] != '.' && strstr(l, "..") == NULL;
-}
-
-/* a@b, *@b, *@*.b */
-static int
-valid_sender_pattern(const char *pat, const char **why)
-{
-	const char *at = strrchr(pat, '@');
-	char local[128];
-	const char *dom;
-
-	if (at == NULL || at == pat || (size_t)(at - pat) >= sizeof(local)) {
-		*why = "a sender pattern must look like a@b, *@b or *@*.b";
-		return 0;
-	}
-	memcpy(local, pat, (size_t)(at - pat));
-	local[at - pat] = '\0';
-	dom = at + 1;
-	if (strcmp(local, "*") != 0 && !valid_local(local)) {
-		*why = "bad local part in sender pattern (use a@b, *@b or *@*.b)";
-		return 0;
-	}
-	if (strncmp(dom, "*.", 2) == 0)
-		dom += 2;
-	if (!valid_domain(dom)) {
-		*why = "bad domain in sender pattern (use a@b, *@b or *@*.b)";
-		return 0;
-	}
-	return 1;
-}
-
-static int
-valid_socket(const char *s, const char **why)
-{
-	const char *rest, *at;
-	char *end;
-	long port;
-
-	if (strncasecmp(s, "unix:", 5) == 0 || strncasecmp(s, "local:", 6) == 0) {
-		rest = strchr(s, ':') + 1;
-		if (*rest != '/') {
-			*why = "a unix socket needs an absolute path: unix:/run/notifilter/notifilter.sock";
-			return 0;
-		}
-		if (strlen(rest) >= 104) {
-			*why = "unix socket path is longer than the 103 bytes a socket address holds";
-			return 0;
-		}
-		return 1;
-	}
-	if (strncasecmp(s, "inet:", 5) == 0 || strncasecmp(s, "inet6:", 6) == 0) {
-		rest = strchr(s, ':') + 1;
-		errno = 0;
-		port = strtol(rest, &end, 10);
-		if (end == rest || errno || port < 1 || port > 65535) {
-			*why = "bad port: write inet:PORT@HOST, e.g. inet:8891@127.0.0.1";
-			return 0;
-		}
-		at = end;
-		if (*at != '\0' && (*at != '@' || at[1] == '\0')) {
-			*why = "write inet:PORT@HOST, e.g. inet:8891@127.0.0.1";
-			return 0;
-		}
-		return 1;
-	}
-	*why = "unknown socket type: use unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST";
-	return 0;
-}
-
-static const char *const channel_kinds[] = { "sms", "whatsapp", "viber", NULL };
-
-static int
-in_list(const char *w, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcasecmp(w, *list) == 0)
-			return 1;
-	return 0;
-}
-
-/* Keys each driver accepts; '!' marks a required key. */
-static const struct {
-	const char *driver;
-	const char *keys[8];
-} driver_keys[] = {
-	{ "kannel", { "!url", "!user", "!password_file", "from", "dlr_url", NULL } },
-	{ "twilio", { "!account", "!token_file", "!from", "base_url", NULL } },
-	{ "vonage", { "!key", "!secret_file", "!from", "base_url", NULL } },
-	{ "webhook", { "!url", "!secret_file", NULL } },
-};
-
-static int
-parse_channel(struct nf_conf *c, const char *value, int line, struct nf_buf *why)
-{
-	char *copy, *save = NULL, *kind, *driver, *tok;
-	struct nf_conf_channel ch, *nv;
-	size_t d, k;
-	int rc = -1;
-
-	if (c->nchannels >= NF_CONF_CHANNELS_MAX) {
-		nf_buf_printf(why, "more than %d Channel lines", NF_CONF_CHANNELS_MAX);
-		return -1;
-	}
-	memset(&ch, 0, sizeof(ch));
-	ch.line = line;
-	if ((copy = strdup(value)) == NULL) {
-		nf_buf_puts(why, "out of memory");
-		return -1;
-	}
-	kind = strtok_r(copy, " \t", &save);
-	driver = strtok_r(NULL, " \t", &save);
-	if (kind == NULL || driver == NULL) {
-		nf_buf_puts(why, "write Channel KIND DRIVER key=value ..., e.g. "
-		    "Channel sms kannel url=http://127.0.0.1:13013/cgi-bin/sendsms user=u password_file=/etc/notifilter/kannel.pw");
-		goto out;
-	}
-	if (!in_list(kind, channel_kinds)) {
-		nf_buf_printf(why, "unknown channel kind '%s': use sms, whatsapp or viber", kind);
-		goto out;
-	}
-	for (d = 0; d < sizeof(driver_keys) / sizeof(driver_keys[0]); d++)
-		if (strcasecmp(driver, driver_keys[d].driver) == 0)
-			break;
-	if (d == sizeof(driver_keys) / sizeof(driver_keys[0])) {
-		nf_buf_printf(why, "unknown channel driver '%s': use kannel, twilio, vonage or webhook", driver);
-		goto out;
-	}
-	ch.kind = strdup(kind);
-	ch.driver = strdup(driver_keys[d].driver);
-	for (char *p = ch.kind; p && *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
-		char *eq = strchr(tok, '=');
-		struct nf_conf_kv *kv;
-		int known = 0;
-
-		if (eq == NULL || eq == tok || eq[1] == '\0') {
-			nf_buf_printf(why, "channel option '%s' is not key=value", tok);
-			goto out;
-		}
-		*eq = '\0';
-		for (k = 0; driver_keys[d].keys[k]; k++) {
-			const char *name = driver_keys[d].keys[k];
-
-			if (*name == '!')
-				name++;
-			if (strcasecmp(tok, name) == 0)
-				known = 1;
-		}
-		if (!known) {
-			if (strcasecmp(tok, "password") == 0 || strcasecmp(tok, "token") == 0 ||
-			    strcasecmp(tok, "secret") == 0)
-				nf_buf_printf(why, "secrets are not written in the config: put it in a file "
-				    "readable only by notifilter and use %s_file=PATH", tok);
-			else
-				nf_buf_printf(why, "the %s driver has no option '%s'", ch.driver, tok);
-			goto out;
-		}
-		if (nf_conf_channel_get(&ch, tok) != NULL) {
-			nf_buf_printf(why, "channel option '%s' given twice", tok);
-			goto out;
-		}
-		kv = realloc(ch.kv, (ch.nkv + 1) * sizeof(*kv));
-		if (kv == NULL) {
-			nf_buf_puts(why, "out of memory");
-			goto out;
-		}
-		ch.kv = kv;
-		kv[ch.nkv].key = strdup(tok);
-		kv[ch.nkv].value = strdup(eq + 1);
-		for (char *p = kv[ch.nkv].key; p && *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		ch.nkv++;
-	}
-	for (k = 0; driver_keys[d].keys[k]; k++) {
-		const char *name = driver_keys[d].keys[k];
-
-		if (*name == '!' && nf_conf_channel_get(&ch, name + 1) == NULL) {
-			nf_buf_printf(why, "the %s driver needs %s=...", ch.driver, name + 1);
-			goto out;
-		}
-	}
-	nv = realloc(c->channels, (c->nchannels + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		nf_buf_puts(why, "out of memory");
-		goto out;
-	}
-	c->channels = nv;
-	c->channels[c->nchannels++] = ch;
-	memset(&ch, 0, sizeof(ch));
-	rc = 0;
-out:
-	if (rc != 0)
-		free_channel_fields(&ch);
-	free(copy);
-	return rc;
-}
-
-const char *
-nf_conf_channel_get(const struct nf_conf_channel *ch, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < ch->nkv; i++)
-		if (strcasecmp(ch->kv[i].key, key) == 0)
-			return ch->kv[i].value;
-	return NULL;
-}
-
-static int
-parse_bool(const char *v, int *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
-	static const char *const no[] = { "no", "false", "off", "0", NULL };
-
-	if (in_list(v, yes))
-		*out = 1;
-	else if (in_list(v, no))
-		*out = 0;
-	else
-		return -1;
-	return 0;
 }
 
 /* Set one key from its text value.  `why` gets the reason on failure. */
@@ -535,7 +183,7 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 			nf_buf_printf(why, "%s needs an absolute path (starting with /), not '%s'", k->name, v);
 			return -1;
 		}
-		if (k->type == T_SOCKET && !valid_socket(v, &reason))
+		if (k->type == T_SOCKET && !nf_conf_valid_socket(v, &reason))
 			break;
 		if (k->type == T_COUNTRY) {
 			const char *p = v[0] == '+' ? v + 1 : v;
@@ -547,7 +195,7 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 			}
 			v = p;
 		}
-		if (k->type == T_DOMAIN && !valid_domain(v)) {
+		if (k->type == T_DOMAIN && !nf_conf_valid_domain(v)) {
 			reason = "not a valid domain name";
 			break;
 		}
@@ -555,7 +203,7 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 			reason = "not an email address";
 			break;
 		}
-		if (k->type == T_PREFIX && (!valid_local(v) || strchr(v, '+') != NULL || strlen(v) > 20)) {
+		if (k->type == T_PREFIX && (!nf_conf_valid_local(v) || strchr(v, '+') != NULL || strlen(v) > 20)) {
 			reason = "the prefix must be a plain local part of at most 20 characters without '+'";
 			break;
 		}
@@ -572,7 +220,7 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 		return 0;
 	}
 	case T_BOOL:
-		if (parse_bool(v, (int *)field) != 0)
+		if (nf_conf_parse_bool(v, (int *)field) != 0)
 			reason = "expected yes or no";
 		break;
 	case T_DURATION:
@@ -620,15 +268,15 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 		char **list;
 		size_t cnt, i;
 
-		if (split_list(v, &list, &cnt, &reason) != 0)
+		if (nf_conf_split_list(v, &list, &cnt, &reason) != 0)
 			break;
 		for (i = 0; i < cnt; i++)
-			if (!valid_sender_pattern(list[i], &reason)) {
+			if (!nf_conf_valid_sender_pattern(list[i], &reason)) {
 				nf_buf_printf(why, "'%s': %s", list[i], reason);
-				free_list(list, cnt);
+				nf_conf_free_list(list, cnt);
 				return -1;
 			}
-		free_list(c->senders, c->nsenders);
+		nf_conf_free_list(c->senders, c->nsenders);
 		c->senders = list;
 		c->nsenders = cnt;
 		return 0;
@@ -637,26 +285,26 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 		char **list;
 		size_t cnt, i, j;
 
-		if (split_list(v, &list, &cnt, &reason) != 0)
+		if (nf_conf_split_list(v, &list, &cnt, &reason) != 0)
 			break;
 		for (i = 0; i < cnt; i++) {
 			for (j = 0; j < i; j++)
 				if (strcmp(list[i], list[j]) == 0)
 					break;
-			if (!in_list(list[i], channel_kinds) || j < i) {
+			if (!nf_conf_in_list(list[i], nf_conf_channel_kinds) || j < i) {
 				nf_buf_printf(why, "'%s' %s", list[i], j < i ? "is listed twice" :
 				    "is not a fallback channel: use sms, whatsapp or viber");
-				free_list(list, cnt);
+				nf_conf_free_list(list, cnt);
 				return -1;
 			}
 		}
-		free_list(c->fallback_channels, c->nfallback_channels);
+		nf_conf_free_list(c->fallback_channels, c->nfallback_channels);
 		c->fallback_channels = list;
 		c->nfallback_channels = cnt;
 		return 0;
 	}
 	case T_CHANNEL:
-		return parse_channel(c, v, line, why);
+		return nf_conf_parse_channel(c, v, line, why);
 	case T_LOGLEVEL: {
 		enum nf_log_level lvl;
 
@@ -683,7 +331,7 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 		size_t cnt, i;
 		int bits = 0;
 
-		if (split_list(v, &list, &cnt, &reason) != 0)
+		if (nf_conf_split_list(v, &list, &cnt, &reason) != 0)
 			break;
 		for (i = 0; i < cnt && reason == NULL; i++) {
 			if (strcmp(list[i], "none") == 0 && cnt == 1)
@@ -697,7 +345,7 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 			else
 				reason = "expected none, dkim, spf, or dkim,spf";
 		}
-		free_list(list, cnt);
+		nf_conf_free_list(list, cnt);
 		if (reason == NULL)
 			*(int *)field = bits;
 		break;
