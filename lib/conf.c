@@ -120,7 +120,10 @@ static const struct conf_key conf_keys[] = {
 	{ "UMask", T_UMASK, F(umask), "007",
 	  "umask applied when creating a unix socket (the MTA must be able to write to it)" },
 	{ "StoreTimeout", T_MSDURATION, F(store_timeout), "2s",
-	  "how long a store lookup waits for a lock before OnStoreError applies" },
+	  "how long a store lookup waits for a lock before OnStoreError applies (e.g. 500ms, 2s)" },
+	{ "NonSmtpdName", T_STRING, F(nonsmtpd_name), "nonsmtpd",
+	  "{daemon_name} that marks Postfix's non-SMTP path (cleanup with "
+	  "-o milter_macro_daemon_name=nonsmtpd): recipients there are removed, never rejected" },
 };
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -223,8 +226,24 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 		if (nf_conf_parse_bool(v, (int *)field) != 0)
 			reason = "expected yes or no";
 		break;
+	case T_MSDURATION: {
+		size_t len = strlen(v);
+
+		/* "500ms": milliseconds, for the one key measured in them */
+		if (len > 2 && strcasecmp(v + len - 2, "ms") == 0) {
+			errno = 0;
+			n = strtoll(v, &end, 10);
+			if (errno || end != v + len - 2 || n < 0 || n > 86400000 ||
+			    !isdigit((unsigned char)*v)) {
+				reason = "expected a duration such as 500ms, 2s or 1m";
+				break;
+			}
+			*(int64_t *)field = n;
+			break;
+		}
+	}
+		/* FALLTHROUGH */
 	case T_DURATION:
-	case T_MSDURATION:
 		if (nf_conf_parse_duration(v, &d) != 0) {
 			reason = "expected a duration such as 30s, 15m, 2h or 7d";
 			break;
@@ -577,7 +596,7 @@ dump_value(const struct nf_conf *c, const struct conf_key *k, FILE *fp)
 		fprintf(fp, "%s %llds\n", k->name, (long long)*(const int64_t *)field);
 		return;
 	case T_MSDURATION:
-		fprintf(fp, "%s %llds\n", k->name, (long long)(*(const int64_t *)field / 1000));
+		fprintf(fp, "%s %lldms\n", k->name, (long long)*(const int64_t *)field);
 		return;
 	case T_COUNT:
 		fprintf(fp, "%s %lld\n", k->name, (long long)*(const int64_t *)field);

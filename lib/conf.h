@@ -86,6 +86,7 @@ struct nf_conf {
 	char *verp_prefix;		/* <prefix>+<token>@BounceDomain */
 	int umask;			/* for a unix socket */
 	int64_t store_timeout;		/* milliseconds: SQLite busy timeout */
+	char *nonsmtpd_name;		/* {daemon_name} of Postfix's non-SMTP path */
 };
 
 /*

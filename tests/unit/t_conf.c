@@ -67,6 +67,8 @@ static const struct bad_case bad[] = {
 	{ "LogLevel loud\n", 1, "expected err, warn, info or debug" },
 	{ "SyslogFacility kernel\n", 1, "syslog facility" },
 	{ "UMask 0999\n", 1, "octal mode" },
+	{ "StoreTimeout 5xms\n", 1, "500ms" },
+	{ "StoreTimeout ms\n", 1, "duration" },
 	{ "VerpPrefix a+b\n", 1, "prefix" },
 	{ "BounceDomain -bad.example\n", 1, "valid domain" },
 	{ "SupportAddress nobody\n", 1, "not an email address" },
@@ -142,7 +144,8 @@ test_good(void)
 	    "Channel sms kannel url=http://127.0.0.1:14013/cgi-bin/sendsms user=t password_file=/etc/nf/k.pw\n"
 	    "Channel whatsapp webhook url=http://127.0.0.1:9/wa secret_file=/etc/nf/wa.key\n"
 	    "FallbackChannels whatsapp, sms\n"
-	    "StoreTimeout 500\n"
+	    "StoreTimeout 500ms\n"
+	    "NonSmtpdName pickup-milter\n"
 	    "UMask 000\n",
 	    &c, &err, path, sizeof(path));
 	ok(rc == 0, "a full configuration loads");
@@ -174,7 +177,8 @@ test_good(void)
 	    "channel options are kept");
 	is_str(c->channels[1].kind, "whatsapp", "channel kind");
 	is_str(c->fallback_channels[0], "whatsapp", "FallbackChannels order");
-	is_int(c->store_timeout, 500000, "StoreTimeout 500 (seconds) in ms");
+	is_int(c->store_timeout, 500, "StoreTimeout 500ms");
+	is_str(c->nonsmtpd_name, "pickup-milter", "NonSmtpdName");
 	is_int(c->umask, 0, "UMask 000");
 	is_str(c->path, path, "the conf remembers its path");
 
@@ -228,6 +232,8 @@ test_defaults(void)
 	is_int(c->blocked_recipient, NF_BLOCKED_REJECT, "default BlockedRecipient");
 	is_int(c->on_store_error, NF_ONSTORE_TEMPFAIL, "default OnStoreError");
 	is_int(c->request_dsn, 1, "default RequestDSN");
+	is_int(c->store_timeout, 2000, "default StoreTimeout 2s");
+	is_str(c->nonsmtpd_name, "nonsmtpd", "default NonSmtpdName");
 	is_int(c->soft_bounce_limit, 5, "default SoftBounceLimit");
 	is_int(c->soft_bounce_window, 7 * 86400, "default SoftBounceWindow");
 	is_int(c->fallback_max_per_phone, 3, "default FallbackMaxPerPhone");
