@@ -172,6 +172,19 @@ int nf_store_suppress_each(struct nf_store *s,
 int nf_store_email_state(struct nf_store *s, const char *email,
     struct nf_email_state *out);
 
+/*
+ * Speed (an addition to the contract above): starting an SQLite read
+ * transaction costs as much as the lookup itself, so nf_store_email_state
+ * keeps the handle's read snapshot open between calls for at most
+ * NF_STORE_SNAPSHOT_MS.  An answer therefore reflects the store as of at
+ * most that long ago.  Any other call on the handle ends the snapshot
+ * first; nf_store_release ends it explicitly (the pool does so for handles
+ * parked longer than that, so an idle handle does not hold back WAL
+ * checkpoints).
+ */
+#define NF_STORE_SNAPSHOT_MS 10
+void nf_store_release(struct nf_store *s);
+
 /* ---- events ------------------------------------------------------------ */
 
 int nf_store_event_add(struct nf_store *s, const struct nf_event *ev);
@@ -194,6 +207,10 @@ int nf_store_pool_get(struct nf_store_pool *p, struct nf_store **out);
 /* Return it; pass broken = 1 after an I/O error so it is closed, not reused. */
 void nf_store_pool_put(struct nf_store_pool *p, struct nf_store *s, int broken);
 void nf_store_pool_free(struct nf_store_pool *p);
+/* Why the last get could not open a handle (copied into buf, thread-safe);
+ * returns buf. */
+const char *nf_store_pool_errmsg(struct nf_store_pool *p, char *buf,
+    size_t len);
 
 const char *nf_channel_name(enum nf_channel ch);	/* "email", "sms", ... */
 int nf_channel_parse(const char *name, enum nf_channel *out);	/* 0 ok, -1 unknown */

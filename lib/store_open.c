@@ -1,0 +1,530 @@
+/*
+ * store_open.c - opening a store file safely, and its versioned schema
+ * (SQLite backend of store.h).
+ *
+ * Ownership: a file is ours when its application_id is NF_APP_ID.  We
+ * create the schema only in an empty file, migrate only our own files, and
+ * refuse (NF_STORE_SCHEMA, nothing written) a file that is not SQLite, an
+ * SQLite file of another program, or one written by a newer notifilter.
+ * The first 16 bytes are checked before SQLite sees the file, because
+ * SQLite would turn an empty-looking file into a database; the journal
+ * mode is set only after the file is known to be ours.
+ *
+ * Schema: migrations[] holds one step per version; all pending steps and
+ * the new user_version are applied in one IMMEDIATE transaction, re-checked
+ * under the lock, so two processes starting at once migrate once.  Later
+ * milestones (tracking, bounces, fallback) append steps that add tables;
+ * they never edit a released step.
+ *
+ * email_policy is the milter's hot-path table (see store_sqlite.c);
+ * triggers keep it in step with contacts, consent and suppressions inside
+ * the writing transaction, whoever writes (ctl, import, the milter, a
+ * hand-run sqlite3 session).
+ */
+#include "store_sqlite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "NFLT": marks a file as notifilter's (PRAGMA application_id). */
+#define NF_APP_ID 0x4e464c54
+
+/*
+ * Memory: 2 MiB of page cache per handle, no mmap.  Measured with
+ * bench/bench_policy (1,000,000 contacts, one thread, CPU time): mmap of
+ * the file is about 1.5x faster per lookup, but every page it touches
+ * counts in the daemon's RSS (goal < 30 MB) and the hot table alone is
+ * ~40 MB at that size; without it the lookups still make ~900,000
+ * decisions/s.  Override at build time (-DNF_CACHE_KIB, -DNF_MMAP_BYTES)
+ * to trade memory for speed.
+ */
+#ifndef NF_CACHE_KIB
+#define NF_CACHE_KIB 2048
+#endif
+#ifndef NF_MMAP_BYTES
+#define NF_MMAP_BYTES 0LL
+#endif
+
+/* ---- schema -------------------------------------------------------------- */
+
+static const char schema_v1[] =
+	"CREATE TABLE contacts ("
+	" id INTEGER PRIMARY KEY,"
+	" email TEXT UNIQUE CHECK (email <> ''),"
+	" phone TEXT UNIQUE CHECK (phone <> ''),"
+	" name TEXT CHECK (name <> ''),"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL,"
+	" CHECK (email IS NOT NULL OR phone IS NOT NULL));"
+	"CREATE TABLE consent ("
+	" contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	" channel TEXT NOT NULL CHECK (channel IN ('email','sms','whatsapp','viber')),"
+	" state TEXT NOT NULL CHECK (state IN ('granted','revoked')),"
+	" source TEXT,"
+	" time INTEGER NOT NULL,"
+	" PRIMARY KEY (contact_id, channel)) WITHOUT ROWID;"
+	"CREATE TABLE suppressions ("
+	" id INTEGER PRIMARY KEY,"
+	" address TEXT NOT NULL CHECK (address <> ''),"
+	" channel TEXT NOT NULL CHECK (channel IN ('email','sms','whatsapp','viber')),"
+	" reason TEXT,"
+	" source TEXT,"
+	" evidence TEXT,"
+	" time INTEGER NOT NULL,"
+	" UNIQUE (address, channel));"
+	"CREATE INDEX suppressions_time ON suppressions(time);"
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" token TEXT NOT NULL UNIQUE,"
+	" queue_id TEXT,"
+	" sender TEXT,"
+	" header_from TEXT,"
+	" subject TEXT,"
+	" message_id TEXT,"
+	" category TEXT,"
+	" fallback_text TEXT,"
+	" phone_hint TEXT,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX messages_queue_id ON messages(queue_id);"
+	"CREATE TABLE recipients ("
+	" id INTEGER PRIMARY KEY,"
+	" message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	" address TEXT NOT NULL,"
+	" decision TEXT,"
+	" rule TEXT,"
+	" reason TEXT,"
+	" status TEXT,"
+	" updated INTEGER NOT NULL,"
+	" UNIQUE (message_id, address));"
+	"CREATE INDEX recipients_address ON recipients(address);"
+	/* append-only: nothing updates a row; erasure deletes them */
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" queue_id TEXT,"
+	" token TEXT,"
+	" address TEXT,"
+	" rule TEXT,"
+	" detail TEXT,"
+	" contact_id INTEGER);"	/* no FK: the event outlives nothing */
+	"CREATE INDEX events_address_time ON events(address, time);"
+	"CREATE INDEX events_contact ON events(contact_id)"
+	" WHERE contact_id IS NOT NULL;"
+	/* consent: 0 none, 1 granted, 2 revoked (enum nf_consent) */
+	"CREATE TABLE email_policy ("
+	" email TEXT PRIMARY KEY,"
+	" contact_id INTEGER,"
+	" consent INTEGER NOT NULL DEFAULT 0,"
+	" suppressed INTEGER NOT NULL DEFAULT 0,"
+	" reason TEXT) WITHOUT ROWID;"
+	"CREATE TRIGGER contacts_ai AFTER INSERT ON contacts"
+	" WHEN NEW.email IS NOT NULL BEGIN"
+	" INSERT INTO email_policy(email, contact_id) VALUES (NEW.email, NEW.id)"
+	"  ON CONFLICT(email) DO UPDATE SET contact_id = excluded.contact_id,"
+	"  consent = 0;"
+	" END;"
+	"CREATE TRIGGER contacts_au AFTER UPDATE OF email ON contacts"
+	" WHEN OLD.email IS NOT NEW.email BEGIN"
+	" UPDATE email_policy SET contact_id = NULL, consent = 0"
+	"  WHERE email = OLD.email;"
+	" DELETE FROM email_policy WHERE email = OLD.email AND suppressed = 0;"
+	" INSERT INTO email_policy(email, contact_id, consent)"
+	"  SELECT NEW.email, NEW.id, coalesce((SELECT CASE state"
+	"   WHEN 'granted' THEN 1 WHEN 'revoked' THEN 2 ELSE 0 END FROM consent"
+	"   WHERE contact_id = NEW.id AND channel = 'email'), 0)"
+	"  WHERE NEW.email IS NOT NULL"
+	"  ON CONFLICT(email) DO UPDATE SET contact_id = excluded.contact_id,"
+	"  consent = excluded.consent;"
+	" END;"
+	"CREATE TRIGGER contacts_ad AFTER DELETE ON contacts"
+	" WHEN OLD.email IS NOT NULL BEGIN"
+	" UPDATE email_policy SET contact_id = NULL, consent = 0"
+	"  WHERE email = OLD.email;"
+	" DELETE FROM email_policy WHERE email = OLD.email AND suppressed = 0;"
+	" END;"
+	"CREATE TRIGGER consent_ai AFTER INSERT ON consent"
+	" WHEN NEW.channel = 'email' BEGIN"
+	" UPDATE email_policy SET consent = CASE NEW.state WHEN 'granted' THEN 1"
+	"  WHEN 'revoked' THEN 2 ELSE 0 END"
+	"  WHERE email = (SELECT email FROM contacts WHERE id = NEW.contact_id);"
+	" END;"
+	"CREATE TRIGGER consent_au AFTER UPDATE ON consent"
+	" WHEN NEW.channel = 'email' BEGIN"
+	" UPDATE email_policy SET consent = CASE NEW.state WHEN 'granted' THEN 1"
+	"  WHEN 'revoked' THEN 2 ELSE 0 END"
+	"  WHERE email = (SELECT email FROM contacts WHERE id = NEW.contact_id);"
+	" END;"
+	"CREATE TRIGGER consent_ad AFTER DELETE ON consent"
+	" WHEN OLD.channel = 'email' BEGIN"
+	" UPDATE email_policy SET consent = 0"
+	"  WHERE email = (SELECT email FROM contacts WHERE id = OLD.contact_id);"
+	" END;"
+	"CREATE TRIGGER suppressions_ai AFTER INSERT ON suppressions"
+	" WHEN NEW.channel = 'email' BEGIN"
+	" INSERT INTO email_policy(email, suppressed, reason)"
+	"  VALUES (NEW.address, 1, NEW.reason)"
+	"  ON CONFLICT(email) DO UPDATE SET suppressed = 1,"
+	"  reason = excluded.reason;"
+	" END;"
+	"CREATE TRIGGER suppressions_au AFTER UPDATE ON suppressions BEGIN"
+	" UPDATE email_policy SET suppressed = 0, reason = NULL"
+	"  WHERE OLD.channel = 'email' AND email = OLD.address;"
+	" DELETE FROM email_policy WHERE OLD.channel = 'email'"
+	"  AND email = OLD.address AND contact_id IS NULL AND suppressed = 0;"
+	" INSERT INTO email_policy(email, suppressed, reason)"
+	"  SELECT NEW.address, 1, NEW.reason WHERE NEW.channel = 'email'"
+	"  ON CONFLICT(email) DO UPDATE SET suppressed = 1,"
+	"  reason = excluded.reason;"
+	" END;"
+	"CREATE TRIGGER suppressions_ad AFTER DELETE ON suppressions"
+	" WHEN OLD.channel = 'email' BEGIN"
+	" UPDATE email_policy SET suppressed = 0, reason = NULL"
+	"  WHERE email = OLD.address;"
+	" DELETE FROM email_policy WHERE email = OLD.address"
+	"  AND contact_id IS NULL AND suppressed = 0;"
+	" END;";
+
+struct nf_migration {
+	int version;		/* user_version after this step */
+	const char *sql;	/* constant DDL, run with sqlite3_exec */
+};
+
+static const struct nf_migration migrations[] = {
+	{ 1, schema_v1 },
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] ==
+    NF_STORE_SCHEMA_VERSION, "one migration step per schema version");
+
+/* ---- opening ------------------------------------------------------------- */
+
+static int __attribute__((format(printf, 4, 5)))
+open_error(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* Directory part of path, in dir[len] ("." when there is none). */
+static void
+dir_of(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL) {
+		snprintf(dir, len, ".");
+		return;
+	}
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= len)
+		n = len - 1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+}
+
+/*
+ * Look at the file before SQLite does: missing (and may we create it?),
+ * not a regular file, or not SQLite.  Returns NF_STORE_OK to go on.
+ */
+static int
+precheck(const char *path, int flags, char *err, size_t errlen)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16], dir[4096];
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return open_error(err, errlen, NF_STORE_ERR, "%s: %s: "
+			    "check the path and the permissions of its "
+			    "directories", path, strerror(errno));
+		dir_of(path, dir, sizeof dir);
+		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			return open_error(err, errlen, NF_STORE_ERR, "%s: "
+			    "directory %s does not exist: create it (writable "
+			    "by the notifilter user) or set Database to "
+			    "another path", path, dir);
+		if (!(flags & NF_STORE_CREATE) || (flags & NF_STORE_RDONLY))
+			return open_error(err, errlen, NF_STORE_ERR, "%s: no "
+			    "such database: start notifilter once to create "
+			    "it, or set Database to the right path", path);
+		if (access(dir, W_OK | X_OK) != 0)
+			return open_error(err, errlen, NF_STORE_READONLY,
+			    "%s: cannot create the database: directory %s is "
+			    "not writable by uid %ld: change its owner or mode",
+			    path, dir, (long)geteuid());
+		return NF_STORE_OK;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return open_error(err, errlen, NF_STORE_SCHEMA, "%s is not a "
+		    "notifilter database (not a regular file): set Database "
+		    "to a file path", path);
+	if (sb.st_size == 0)
+		return NF_STORE_OK;	/* empty: SQLite treats it as new */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return open_error(err, errlen, NF_STORE_ERR, "%s: cannot read: "
+		    "%s: check its owner and mode", path, strerror(errno));
+	n = read(fd, head, sizeof head);
+	close(fd);
+	if (n != (ssize_t)sizeof head || memcmp(head, magic, sizeof head) != 0)
+		return open_error(err, errlen, NF_STORE_SCHEMA, "%s is not a "
+		    "notifilter database (file is not SQLite): move it away "
+		    "or set Database to another path", path);
+	return NF_STORE_OK;
+}
+
+struct header {
+	int app_id, version, objects;
+};
+
+/* application_id, user_version and how many schema objects: one snapshot. */
+static int
+read_header(struct nf_store *s, struct header *h)
+{
+	static const char sql[] = "SELECT (SELECT application_id FROM "
+	    "pragma_application_id), (SELECT user_version FROM "
+	    "pragma_user_version), (SELECT count(*) FROM sqlite_schema)";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			h->app_id = sqlite3_column_int(st, 0);
+			h->version = sqlite3_column_int(st, 1);
+			h->objects = sqlite3_column_int(st, 2);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		return NF_STORE_OK;
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return nf_st_error(s, NF_STORE_SCHEMA, "%s is not a notifilter "
+		    "database (file is not SQLite): move it away or set "
+		    "Database to another path", s->path);
+	if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN)
+		return nf_st_error(s, NF_STORE_READONLY, "%s: cannot read the "
+		    "database: %s; it is in WAL mode and its -wal/-shm files "
+		    "must be creatable: make the file and its directory "
+		    "writable by uid %ld", s->path, sqlite3_errmsg(s->db),
+		    (long)geteuid());
+	return nf_st_fail(s, rc, "reading the schema version");
+}
+
+/* Refuse what is not ours; 1 in *migrate when steps are pending. */
+static int
+classify(struct nf_store *s, const struct header *h, int *migrate)
+{
+	*migrate = 0;
+	if (h->app_id == NF_APP_ID || (h->app_id == 0 && h->version == 0 &&
+	    h->objects == 0)) {
+		if (h->version > NF_STORE_SCHEMA_VERSION)
+			return nf_st_error(s, NF_STORE_SCHEMA, "%s has schema "
+			    "version %d, but this notifilter knows only up to "
+			    "version %d: a newer notifilter wrote it; run that "
+			    "version, or set Database to another path", s->path,
+			    h->version, NF_STORE_SCHEMA_VERSION);
+		*migrate = h->version < NF_STORE_SCHEMA_VERSION;
+		return NF_STORE_OK;
+	}
+	return nf_st_error(s, NF_STORE_SCHEMA, "%s is not a notifilter "
+	    "database (an SQLite file of another program: application_id "
+	    "0x%08x, user_version %d, %d schema objects): notifilter will not "
+	    "change it; set Database to another path", s->path,
+	    (unsigned)h->app_id, h->version, h->objects);
+}
+
+/* Apply all pending steps in one IMMEDIATE transaction. */
+static int
+migrate(struct nf_store *s)
+{
+	struct header h;
+	char *msg = NULL, sql[96];
+	int rc, pending, v;
+	size_t i;
+
+	rc = nf_st_exec(s, NF_ST_BEGIN, "locking the database to migrate it");
+	if (rc != NF_STORE_OK)
+		return rc;
+	/* another process may have migrated while we waited for the lock */
+	rc = read_header(s, &h);
+	if (rc == NF_STORE_OK)
+		rc = classify(s, &h, &pending);
+	if (rc != NF_STORE_OK || !pending) {
+		nf_st_exec(s, rc == NF_STORE_OK ? NF_ST_COMMIT : NF_ST_ROLLBACK,
+		    "ending the migration");
+		return rc;
+	}
+	v = h.version;
+	for (i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+		if (migrations[i].version <= v)
+			continue;
+		if (sqlite3_exec(s->db, migrations[i].sql, NULL, NULL, &msg) !=
+		    SQLITE_OK)
+			goto fail;
+	}
+	/* integers from our own constants, not data: PRAGMA takes no binding */
+	snprintf(sql, sizeof sql, "PRAGMA application_id = %d; "
+	    "PRAGMA user_version = %d", NF_APP_ID, NF_STORE_SCHEMA_VERSION);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	return nf_st_exec(s, NF_ST_COMMIT, "committing the migration");
+fail:
+	rc = nf_st_map(sqlite3_errcode(s->db));
+	nf_st_error(s, rc == NF_STORE_OK ? NF_STORE_ERR : rc, "%s: migrating "
+	    "the schema from version %d to %d failed, nothing was changed: %s",
+	    s->path, v, NF_STORE_SCHEMA_VERSION, msg ? msg : "unknown error");
+	sqlite3_free(msg);
+	nf_st_exec(s, NF_ST_ROLLBACK, "undoing the migration");
+	return rc == NF_STORE_OK ? NF_STORE_ERR : rc;
+}
+
+static int
+tune(struct nf_store *s, int writable)
+{
+	char sql[256];
+	char *msg = NULL;
+	int rc;
+
+	if (writable) {
+		/* persistent in the file; only the first open changes it */
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL,
+		    NULL, &msg);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA synchronous = NORMAL; "
+	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+	    "PRAGMA cache_size = -%d; PRAGMA mmap_size = %lld",
+	    NF_CACHE_KIB, NF_MMAP_BYTES);
+	rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		goto fail;
+	return NF_STORE_OK;
+fail:
+	rc = nf_st_fail(s, rc, "setting up the connection");
+	sqlite3_free(msg);
+	return rc;
+}
+
+static void
+store_free(struct nf_store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	nf_store_release(s);
+	for (i = 0; i < NF_ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db != NULL) {
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close_v2(s->db);
+	}
+	free(s->path);
+	free(s);
+}
+
+int
+nf_store_open(const char *path, int flags, int busy_ms, struct nf_store **out,
+    char *err, size_t errlen)
+{
+	struct nf_store *s;
+	struct header h;
+	int rc, oflags, pending, writable;
+
+	*out = NULL;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (path == NULL || path[0] == '\0')
+		return open_error(err, errlen, NF_STORE_ERR, "no database "
+		    "path: set Database in the configuration");
+	rc = precheck(path, flags, err, errlen);
+	if (rc != NF_STORE_OK)
+		return rc;
+	s = calloc(1, sizeof *s);
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return open_error(err, errlen, NF_STORE_ERR, "%s: out of "
+		    "memory", path);
+	}
+	s->flags = flags;
+	s->busy_ms = busy_ms < 0 ? 0 : busy_ms;
+	if (flags & NF_STORE_RDONLY)
+		oflags = SQLITE_OPEN_READONLY;
+	else
+		oflags = SQLITE_OPEN_READWRITE |
+		    ((flags & NF_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	/* a handle is used by one thread at a time: no SQLite mutexes */
+	oflags |= SQLITE_OPEN_NOMUTEX;
+	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = nf_st_fail(s, rc, "opening");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+
+	rc = read_header(s, &h);
+	if (rc == NF_STORE_OK)
+		rc = classify(s, &h, &pending);
+	if (rc != NF_STORE_OK)
+		goto fail;
+	writable = !(flags & NF_STORE_RDONLY) &&
+	    !sqlite3_db_readonly(s->db, "main");
+	if (pending && h.version == 0 && !(flags & NF_STORE_CREATE)) {
+		rc = nf_st_error(s, NF_STORE_SCHEMA, "%s is empty, not yet a "
+		    "notifilter database: start notifilter once to create "
+		    "it", path);
+		goto fail;
+	}
+	if (pending && !writable) {
+		rc = nf_st_error(s, (flags & NF_STORE_RDONLY) ? NF_STORE_SCHEMA
+		    : NF_STORE_READONLY, "%s has schema version %d and needs "
+		    "migrating to %d, but it is %s", path, h.version,
+		    NF_STORE_SCHEMA_VERSION, (flags & NF_STORE_RDONLY) ?
+		    "opened read-only: open it once read-write (start "
+		    "notifilter)" : "read-only: make the file and its "
+		    "directory writable by the notifilter user");
+		goto fail;
+	}
+	rc = tune(s, writable);
+	if (rc == NF_STORE_OK && pending)
+		rc = migrate(s);
+	if (rc != NF_STORE_OK)
+		goto fail;
+	s->err[0] = '\0';
+	*out = s;
+	return NF_STORE_OK;
+fail:
+	open_error(err, errlen, rc, "%s", s->err[0] ? s->err : "unknown error");
+	store_free(s);
+	return rc;
+}
+
+void
+nf_store_close(struct nf_store *s)
+{
+	store_free(s);
+}
+

@@ -1,0 +1,493 @@
+/*
+ * store_sqlite.c - the SQLite backend of store.h: every SQL statement the
+ * calls run, error mapping, the statement cache, transactions, and the
+ * milter's hot-path lookup.  Opening a file and its schema are in
+ * store_open.c, row logic in store_rows.c, the backend-independent pool
+ * and names in store_common.c.
+ *
+ * Hot path: email_policy (see store_open.c) is a denormalised WITHOUT
+ * ROWID table keyed by the email address, holding contact, email consent
+ * and suppression together, so nf_store_email_state is one B-tree descent.
+ * Starting a read transaction (a WAL read lock, two fcntl calls and an
+ * fstat) costs as much as that descent, so lookups share a read snapshot
+ * for at most NF_STORE_SNAPSHOT_MS; any other call ends it first.
+ *
+ * Failures: SQLite codes map to NF_STORE_BUSY (BUSY, LOCKED),
+ * NF_STORE_CONFLICT (UNIQUE / PRIMARY KEY), NF_STORE_READONLY (READONLY) and
+ * NF_STORE_ERR; s->err names the file, the operation and what to do.
+ */
+#include "store_sqlite.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- statements ---------------------------------------------------------- */
+
+#define CONTACT_COLS "id, email, phone, name, created, updated"
+#define SUPPRESS_COLS "id, address, channel, reason, source, evidence, time"
+#define EVENT_COLS "time, kind, queue_id, token, address, rule, detail"
+
+static const char *const st_sql[NF_ST_COUNT] = {
+	[NF_ST_BEGIN] = "BEGIN IMMEDIATE",
+	[NF_ST_BEGIN_READ] = "BEGIN",
+	[NF_ST_COMMIT] = "COMMIT",
+	[NF_ST_ROLLBACK] = "ROLLBACK",
+	[NF_ST_SAVEPOINT] = "SAVEPOINT nf",
+	[NF_ST_RELEASE] = "RELEASE nf",
+	[NF_ST_ROLLBACK_TO] = "ROLLBACK TO nf",
+	[NF_ST_EMAIL_STATE] = "SELECT contact_id IS NOT NULL, consent,"
+	    " suppressed, reason FROM email_policy WHERE email = ?1",
+	[NF_ST_CONTACT_INSERT] = "INSERT INTO contacts(email, phone, name,"
+	    " created, updated) VALUES (?1, ?2, ?3, ?4, ?4)",
+	[NF_ST_CONTACT_UPDATE] = "UPDATE contacts SET email = ?2, phone = ?3,"
+	    " name = ?4, updated = ?5 WHERE id = ?1",
+	[NF_ST_CONTACT_TOUCH] = "UPDATE contacts SET updated = ?2 WHERE id = ?1",
+	[NF_ST_CONTACT_BY_ID] = "SELECT " CONTACT_COLS " FROM contacts"
+	    " WHERE id = ?1",
+	[NF_ST_CONTACT_BY_EMAIL] = "SELECT " CONTACT_COLS " FROM contacts"
+	    " WHERE email = ?1",
+	[NF_ST_CONTACT_BY_PHONE] = "SELECT " CONTACT_COLS " FROM contacts"
+	    " WHERE phone = ?1",
+	[NF_ST_CONTACT_DELETE] = "DELETE FROM contacts WHERE id = ?1",
+	[NF_ST_CONTACT_COUNT] = "SELECT count(*) FROM contacts",
+	[NF_ST_CONSENT_OF] = "SELECT channel, state, source, time FROM consent"
+	    " WHERE contact_id = ?1",
+	[NF_ST_CONSENT_GET] = "SELECT state FROM consent"
+	    " WHERE contact_id = ?1 AND channel = ?2",
+	[NF_ST_CONSENT_UPSERT] = "INSERT INTO consent(contact_id, channel,"
+	    " state, source, time) VALUES (?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT(contact_id, channel) DO UPDATE SET"
+	    " state = excluded.state, source = excluded.source,"
+	    " time = excluded.time",
+	[NF_ST_CONSENT_DELETE] = "DELETE FROM consent"
+	    " WHERE contact_id = ?1 AND channel = ?2",
+	[NF_ST_CONSENT_DELETE_ALL] = "DELETE FROM consent WHERE contact_id = ?1",
+	[NF_ST_SUPPRESS_UPSERT] = "INSERT INTO suppressions(address, channel,"
+	    " reason, source, evidence, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT(address, channel) DO UPDATE SET"
+	    " reason = excluded.reason, source = excluded.source,"
+	    " evidence = excluded.evidence, time = excluded.time",
+	[NF_ST_SUPPRESS_FIND] = "SELECT " SUPPRESS_COLS " FROM suppressions"
+	    " WHERE address = ?1 AND channel = ?2",
+	[NF_ST_SUPPRESS_DELETE] = "DELETE FROM suppressions"
+	    " WHERE address = ?1 AND channel = ?2",
+	[NF_ST_SUPPRESS_ALL] = "SELECT " SUPPRESS_COLS " FROM suppressions"
+	    " ORDER BY time, id",
+	[NF_ST_EVENT_INSERT] = "INSERT INTO events(" EVENT_COLS ", contact_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[NF_ST_EVENT_OF] = "SELECT " EVENT_COLS " FROM events"
+	    " WHERE address = ?1 ORDER BY time, id",
+	[NF_ST_EVENT_ERASE] = "DELETE FROM events WHERE contact_id = ?1"
+	    " OR address = ?2 OR address = ?3",
+	[NF_ST_USER_VERSION] = "PRAGMA user_version",
+};
+
+/* ---- errors -------------------------------------------------------------- */
+
+int
+nf_st_error(struct nf_store *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+nf_st_map(int sqlite_rc)
+{
+	switch (sqlite_rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return NF_STORE_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return NF_STORE_BUSY;
+	case SQLITE_READONLY:
+		return NF_STORE_READONLY;
+	case SQLITE_CONSTRAINT:
+		if (sqlite_rc == SQLITE_CONSTRAINT_UNIQUE ||
+		    sqlite_rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return NF_STORE_CONFLICT;
+		return NF_STORE_ERR;
+	default:
+		return NF_STORE_ERR;
+	}
+}
+
+int
+nf_st_fail(struct nf_store *s, int sqlite_rc, const char *what)
+{
+	int rc = nf_st_map(sqlite_rc);
+	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(sqlite_rc);
+
+	switch (rc) {
+	case NF_STORE_BUSY:
+		nf_st_error(s, rc, "%s: %s: %s (still locked by another "
+		    "process after %d ms): retry later", s->path, what, msg,
+		    s->busy_ms);
+		break;
+	case NF_STORE_READONLY:
+		if (s->flags & NF_STORE_RDONLY)
+			nf_st_error(s, rc, "%s: %s: %s: the store was opened "
+			    "read-only", s->path, what, msg);
+		else
+			nf_st_error(s, rc, "%s: %s: %s: the file or its "
+			    "directory cannot be written: make both writable "
+			    "by uid %ld", s->path, what, msg, (long)geteuid());
+		break;
+	default:
+		nf_st_error(s, rc, "%s: %s: %s (sqlite code %d)", s->path, what,
+		    msg, sqlite_rc);
+	}
+	return rc;
+}
+
+const char *
+nf_store_errmsg(const struct nf_store *s)
+{
+	if (s == NULL)
+		return "no store handle";
+	return s->err[0] ? s->err : "no error";
+}
+
+/* ---- statement cache ----------------------------------------------------- */
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static sqlite3_stmt *
+st_prepare(struct nf_store *s, enum nf_st id)
+{
+	int rc;
+
+	if (s->st[id] == NULL) {
+		rc = sqlite3_prepare_v3(s->db, st_sql[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[id], NULL);
+		if (rc != SQLITE_OK) {
+			nf_st_fail(s, rc, "preparing a statement");
+			s->st[id] = NULL;
+			return NULL;
+		}
+	}
+	return s->st[id];
+}
+
+void
+nf_store_release(struct nf_store *s)
+{
+	sqlite3_stmt *st;
+
+	if (s == NULL || !s->snap)
+		return;
+	s->snap = 0;
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	/* a read transaction: COMMIT cannot lose anything */
+	if ((st = st_prepare(s, NF_ST_COMMIT)) != NULL) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+}
+
+sqlite3_stmt *
+nf_st_get(struct nf_store *s, enum nf_st id)
+{
+	if (s->snap)
+		nf_store_release(s);
+	return st_prepare(s, id);
+}
+
+sqlite3_stmt *
+nf_st_fresh(struct nf_store *s, enum nf_st id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (s->snap)
+		nf_store_release(s);
+	rc = sqlite3_prepare_v2(s->db, st_sql[id], -1, &st, NULL);
+
+	if (rc != SQLITE_OK) {
+		nf_st_fail(s, rc, "preparing a statement");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int
+nf_st_bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL || v[0] == '\0')
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+int
+nf_st_col(struct nf_store *s, sqlite3_stmt *st, int i, char *dst, size_t len,
+    const char *what)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	if (v == NULL) {
+		dst[0] = '\0';
+		return NF_STORE_OK;
+	}
+	if (n >= len) {
+		dst[0] = '\0';
+		return nf_st_error(s, NF_STORE_ERR, "%s: stored %s is %zu bytes, "
+		    "longer than the %zu this notifilter handles (edited by "
+		    "hand?): fix or remove that row", s->path, what, n, len - 1);
+	}
+	memcpy(dst, v, n + 1);
+	return NF_STORE_OK;
+}
+
+int
+nf_st_exec(struct nf_store *s, enum nf_st id, const char *what)
+{
+	sqlite3_stmt *st = nf_st_get(s, id);
+	int rc;
+
+	if (st == NULL)
+		return NF_STORE_ERR;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return nf_st_fail(s, rc, what);
+	return NF_STORE_OK;
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+int
+nf_tx_write(struct nf_store *s, struct nf_tx *tx)
+{
+	int rc;
+
+	nf_store_release(s);	/* never write from a stale snapshot */
+	tx->savepoint = !sqlite3_get_autocommit(s->db);
+	tx->active = 0;
+	rc = nf_st_exec(s, tx->savepoint ? NF_ST_SAVEPOINT : NF_ST_BEGIN,
+	    "starting a write transaction");
+	if (rc == NF_STORE_OK)
+		tx->active = 1;
+	return rc;
+}
+
+int
+nf_tx_read(struct nf_store *s, struct nf_tx *tx)
+{
+	int rc;
+
+	/* outside a transaction a SAVEPOINT is a deferred BEGIN: a snapshot */
+	nf_store_release(s);
+	tx->savepoint = 1;
+	tx->active = 0;
+	rc = nf_st_exec(s, NF_ST_SAVEPOINT, "starting a read");
+	if (rc == NF_STORE_OK)
+		tx->active = 1;
+	return rc;
+}
+
+int
+nf_tx_end(struct nf_store *s, struct nf_tx *tx, int rc)
+{
+	int r;
+	char keep[sizeof s->err];
+
+	if (!tx->active)
+		return rc;
+	tx->active = 0;
+	if (rc == NF_STORE_OK) {
+		r = nf_st_exec(s, tx->savepoint ? NF_ST_RELEASE : NF_ST_COMMIT,
+		    "committing");
+		if (r == NF_STORE_OK)
+			return NF_STORE_OK;
+		rc = r;
+	}
+	/* keep the first error's text: the undo must not overwrite it */
+	memcpy(keep, s->err, sizeof keep);
+	if (sqlite3_get_autocommit(s->db))
+		;	/* SQLite already rolled the whole transaction back */
+	else if (tx->savepoint) {
+		nf_st_exec(s, NF_ST_ROLLBACK_TO, "undoing");
+		nf_st_exec(s, NF_ST_RELEASE, "undoing");
+	} else
+		nf_st_exec(s, NF_ST_ROLLBACK, "undoing");
+	memcpy(s->err, keep, sizeof keep);
+	return rc;
+}
+
+int
+nf_store_begin(struct nf_store *s)
+{
+	int rc;
+
+	nf_store_release(s);
+	if (s->depth > 0 && sqlite3_get_autocommit(s->db))
+		s->depth = 0;	/* an error rolled the outer one back */
+	rc = nf_st_exec(s, s->depth > 0 ? NF_ST_SAVEPOINT : NF_ST_BEGIN,
+	    "starting a transaction");
+	if (rc == NF_STORE_OK)
+		s->depth++;
+	return rc;
+}
+
+static int
+tx_finish(struct nf_store *s, int commit)
+{
+	int rc;
+
+	if (s->depth == 0)
+		return nf_st_error(s, NF_STORE_ERR, "%s: %s without "
+		    "nf_store_begin", s->path, commit ? "commit" : "rollback");
+	if (sqlite3_get_autocommit(s->db)) {
+		s->depth = 0;
+		return nf_st_error(s, NF_STORE_ERR, "%s: the transaction was "
+		    "already rolled back by an earlier error: nothing of it "
+		    "was stored", s->path);
+	}
+	if (s->depth > 1) {
+		if (!commit)
+			rc = nf_st_exec(s, NF_ST_ROLLBACK_TO, "rolling back");
+		else
+			rc = NF_STORE_OK;
+		if (rc == NF_STORE_OK)
+			rc = nf_st_exec(s, NF_ST_RELEASE, "committing");
+	} else if (commit) {
+		rc = nf_st_exec(s, NF_ST_COMMIT, "committing");
+		if (rc != NF_STORE_OK) {
+			char keep[sizeof s->err];
+
+			memcpy(keep, s->err, sizeof keep);
+			if (!sqlite3_get_autocommit(s->db))
+				nf_st_exec(s, NF_ST_ROLLBACK, "rolling back");
+			memcpy(s->err, keep, sizeof keep);
+		}
+	} else
+		rc = nf_st_exec(s, NF_ST_ROLLBACK, "rolling back");
+	s->depth--;
+	return rc;
+}
+
+int
+nf_store_commit(struct nf_store *s)
+{
+	return tx_finish(s, 1);
+}
+
+int
+nf_store_rollback(struct nf_store *s)
+{
+	return tx_finish(s, 0);
+}
+
+int
+nf_store_schema_version(struct nf_store *s, int *version)
+{
+	sqlite3_stmt *st = nf_st_get(s, NF_ST_USER_VERSION);
+	int rc;
+
+	if (st == NULL)
+		return NF_STORE_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return nf_st_fail(s, rc, "reading the schema version");
+	return NF_STORE_OK;
+}
+
+/* ---- the milter's hot path ----------------------------------------------- */
+
+/*
+ * Keep (or start) the read snapshot for email_state: a deferred BEGIN whose
+ * first step takes the WAL read lock; it is ended when it grows older than
+ * NF_STORE_SNAPSHOT_MS, and by any other call (nf_st_get).  Inside the
+ * caller's own transaction there is nothing to do.
+ */
+static void
+snapshot(struct nf_store *s)
+{
+	int64_t now = mono_ns();
+	sqlite3_stmt *st;
+
+	if (s->snap && now < s->snap_until)
+		return;
+	nf_store_release(s);
+	if (NF_STORE_SNAPSHOT_MS <= 0 || !sqlite3_get_autocommit(s->db))
+		return;
+	if ((st = st_prepare(s, NF_ST_BEGIN_READ)) == NULL)
+		return;		/* then each lookup is its own transaction */
+	if (sqlite3_step(st) == SQLITE_DONE) {
+		s->snap = 1;
+		s->snap_until = now + (int64_t)NF_STORE_SNAPSHOT_MS * 1000000;
+	}
+	sqlite3_reset(st);
+}
+
+/*
+ * One B-tree descent in email_policy, inside the short-lived snapshot.  A
+ * failed lookup drops the snapshot, so the next one starts afresh.
+ */
+int
+nf_store_email_state(struct nf_store *s, const char *email,
+    struct nf_email_state *out)
+{
+	sqlite3_stmt *st;
+	const unsigned char *reason;
+	int rc, n;
+
+	out->has_contact = 0;
+	out->email_consent = NF_CONSENT_NONE;
+	out->suppressed = 0;
+	out->suppress_reason[0] = '\0';
+	if (s->depth == 0)
+		snapshot(s);
+	if ((st = s->st[NF_ST_EMAIL_STATE]) == NULL &&
+	    (st = st_prepare(s, NF_ST_EMAIL_STATE)) == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->has_contact = sqlite3_column_int(st, 0);
+		n = sqlite3_column_int(st, 1);
+		out->email_consent = (n == NF_CONSENT_GRANTED ||
+		    n == NF_CONSENT_REVOKED) ? (enum nf_consent)n :
+		    NF_CONSENT_NONE;
+		out->suppressed = sqlite3_column_int(st, 2) != 0;
+		if (out->suppressed &&
+		    (reason = sqlite3_column_text(st, 3)) != NULL)
+			/* writes bound reasons to this size; a longer one
+			 * (edited by hand) is cut, the decision stands */
+			snprintf(out->suppress_reason,
+			    sizeof out->suppress_reason, "%s",
+			    (const char *)reason);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rc = nf_st_fail(s, rc, "looking up a recipient");
+		nf_store_release(s);
+		return rc;
+	}
+	return NF_STORE_OK;
+}

@@ -1,0 +1,89 @@
+/*
+ * store_sqlite.h - internals shared by the SQLite backend's files only
+ * (store_sqlite.c: SQL text, errors, transactions, the hot path;
+ * store_open.c: opening and the schema; store_rows.c: what each store.h
+ * call does with rows).  Nothing outside
+ * lib/store_*.c includes this header.
+ *
+ * Every statement the backend runs is a constant in store_sqlite.c (the
+ * schema's DDL in store_open.c),
+ * named here by an enum nf_st value and prepared once per handle on first
+ * use; callers bind parameters, never build SQL from data.
+ */
+#ifndef NF_STORE_SQLITE_H
+#define NF_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum nf_st {
+	NF_ST_BEGIN, NF_ST_BEGIN_READ, NF_ST_COMMIT, NF_ST_ROLLBACK,
+	NF_ST_SAVEPOINT, NF_ST_RELEASE, NF_ST_ROLLBACK_TO,
+	NF_ST_EMAIL_STATE,
+	NF_ST_CONTACT_INSERT, NF_ST_CONTACT_UPDATE, NF_ST_CONTACT_TOUCH,
+	NF_ST_CONTACT_BY_ID, NF_ST_CONTACT_BY_EMAIL, NF_ST_CONTACT_BY_PHONE,
+	NF_ST_CONTACT_DELETE, NF_ST_CONTACT_COUNT,
+	NF_ST_CONSENT_OF, NF_ST_CONSENT_GET, NF_ST_CONSENT_UPSERT,
+	NF_ST_CONSENT_DELETE, NF_ST_CONSENT_DELETE_ALL,
+	NF_ST_SUPPRESS_UPSERT, NF_ST_SUPPRESS_FIND, NF_ST_SUPPRESS_DELETE,
+	NF_ST_SUPPRESS_ALL,
+	NF_ST_EVENT_INSERT, NF_ST_EVENT_OF, NF_ST_EVENT_ERASE,
+	NF_ST_USER_VERSION,
+	NF_ST_COUNT
+};
+
+struct nf_store {
+	sqlite3 *db;
+	char *path;
+	int flags;		/* NF_STORE_* open flags */
+	int busy_ms;
+	int depth;		/* nf_store_begin nesting; 0 = none open */
+	int snap;		/* email_state's read snapshot is open */
+	int64_t snap_until;	/* ... until this CLOCK_MONOTONIC ns */
+	sqlite3_stmt *st[NF_ST_COUNT];
+	char err[1024];
+};
+
+/* A statement from the cache, reset and with no bindings; NULL on error
+ * (then s->err says why).  Ends email_state's read snapshot first, so
+ * every other call reads and writes current data. */
+sqlite3_stmt *nf_st_get(struct nf_store *s, enum nf_st id);
+/* A fresh statement the caller finalizes: for walks whose callback may use
+ * the same handle again (re-entrancy). */
+sqlite3_stmt *nf_st_fresh(struct nf_store *s, enum nf_st id);
+
+/* Map an SQLite result code to enum nf_store_rc and, for failures, write
+ * "PATH: WHAT: sqlite's message (and what to do)" to s->err. */
+int nf_st_fail(struct nf_store *s, int sqlite_rc, const char *what);
+/* enum nf_store_rc for an SQLite result code. */
+int nf_st_map(int sqlite_rc);
+/* Run a cached statement that returns no rows (BEGIN, COMMIT, ...). */
+int nf_st_exec(struct nf_store *s, enum nf_st id, const char *what);
+/* Set s->err to a formatted message and return rc. */
+int nf_st_error(struct nf_store *s, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A write's own transaction: BEGIN IMMEDIATE when none is open, else a
+ * SAVEPOINT inside the caller's, so that a failed call leaves nothing and an
+ * outer nf_store_begin stays usable.  nf_tx_end commits (rc == OK) or undoes
+ * the work and returns the final rc.  A read uses nf_tx_read for one
+ * consistent snapshot across its statements.
+ */
+struct nf_tx {
+	int savepoint;
+	int active;
+};
+int nf_tx_write(struct nf_store *s, struct nf_tx *tx);
+int nf_tx_read(struct nf_store *s, struct nf_tx *tx);
+int nf_tx_end(struct nf_store *s, struct nf_tx *tx, int rc);
+
+/* Bind a string, or NULL for "" / NULL (absent values are NULL in SQL). */
+int nf_st_bind_opt(sqlite3_stmt *st, int i, const char *v);
+/* Copy column i into dst[len]; NF_STORE_ERR (with s->err) if it does not
+ * fit, which only a hand-edited database can cause. */
+int nf_st_col(struct nf_store *s, sqlite3_stmt *st, int i, char *dst,
+    size_t len, const char *what);
+
+#endif
