@@ -1,0 +1,237 @@
+#!/bin/bash
+# bench-postfix.sh - what notifilter costs Postfix: smtp-source -> Postfix
+# (throwaway instance on loopback) -> smtp-sink, all mail notification
+# traffic, in four modes measured in the same run:
+#   none        no milter
+#   null        bench/nullmilter: walks the same milter protocol steps as
+#               notifilter and does nothing (the floor for any milter)
+#   notifilter  notifilter, a store with 10,000 contacts (the recipient is
+#               one of them, consent granted), events recorded
+#   opendkim    OpenDKIM signing (rsa-sha256 2048, key made at run time)
+# All milters on unix sockets (over TCP, milters that negotiate no-reply
+# steps stall ~40 ms per message: ../shared/recipes §3.6).  Each mode has
+# its own smtpd listener with its own smtpd_milters, so nothing is reloaded
+# between runs.  Modes are interleaved (none null notifilter opendkim, none
+# ...), REPEATS times; the medians and their ratios are printed at the end.
+#
+# A run is the time from smtp-source's first connection until the queue is
+# empty (end to end), N messages in SESSIONS parallel sessions; every run
+# checks that Postfix logged N "status=sent" deliveries.  Before measuring,
+# one message per mode proves that the milter is really in the path.
+#
+# env: N (5000) SESSIONS (20) SIZE (512 bytes) REPEATS (3)
+#      MODES ("none null notifilter opendkim") CONTACTS (10000)
+#      SMTPD_PORT (first of 4, default 10525) SINK_PORT (10535)
+#      CHECK_PORT (10536) OUT (result file; default bench/out/ in the build
+#      tree).  N=500 REPEATS=1 is a quick smoke run.
+# Needs root, postfix, opendkim, opendkim-tools, python3.  Every wait is
+# bounded; everything is stopped by PID on exit.
+set -u
+. "$(cd "$(dirname "$0")/.." && pwd)/tests/mta/lib.sh"
+
+N=${N:-5000} S=${SESSIONS:-20} SIZE=${SIZE:-512} R=${REPEATS:-3}
+MODES=${MODES:-none null notifilter opendkim}
+CONTACTS=${CONTACTS:-10000}
+BASE=${SMTPD_PORT:-10525} SINK=${SINK_PORT:-10535} CHECK=${CHECK_PORT:-10536}
+NULLMILTER=${NULLMILTER:-$top_builddir/bench/nullmilter}
+APP=app@notify.example.test
+RCPT=rcpt@dest.example.test
+mkdir -p "$top_builddir/bench/out"
+OUT=${OUT:-$top_builddir/bench/out/bench-postfix-$(date +%Y%m%d-%H%M%S).txt}
+
+die() { echo "bench-postfix.sh: $*" >&2; exit 1; }
+miss=$(nf_missing_tools)
+[ -z "$miss" ] || die "missing:$miss (apt-get install postfix python3)"
+command -v smtp-source >/dev/null || die "smtp-source missing (package postfix)"
+[ "$(id -u)" = 0 ] || die "needs root (a throwaway Postfix instance)"
+for m in $MODES; do
+	case $m in
+	none) ;;
+	null) [ -x "$NULLMILTER" ] || die "$NULLMILTER not built (make bench/nullmilter)" ;;
+	notifilter) [ -x "$NOTIFILTER" ] && [ -x "$NOTIFILTERCTL" ] ||
+		die "notifilter/notifilterctl not built (make notifilter notifilterctl)" ;;
+	opendkim) command -v opendkim >/dev/null && command -v opendkim-genkey >/dev/null ||
+		die "opendkim missing (apt-get install opendkim opendkim-tools)" ;;
+	*) die "unknown mode '$m' (none null notifilter opendkim)" ;;
+	esac
+done
+
+nf_ports_free "$BASE" $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) "$SINK" "$CHECK" ||
+	die "set SMTPD_PORT / SINK_PORT / CHECK_PORT to free ports"
+NF_KEEP_ON_FAIL=0
+nf_init bench
+PF=$NF_D/pf RUN=$NF_D/run
+mkdir -p "$RUN" && chmod 755 "$RUN"
+port_of() { # mode -> its smtpd port
+	case $1 in none) echo "$BASE" ;; null) echo $((BASE + 1)) ;;
+	notifilter) echo $((BASE + 2)) ;; opendkim) echo $((BASE + 3)) ;; esac
+}
+log() { echo "$*" | tee -a "$OUT"; }
+
+log "# bench-postfix $(date -Is) N=$N sessions=$S size=$SIZE repeats=$R modes='$MODES' nproc=$(nproc)"
+log "# $(grep -m1 'model name' /proc/cpuinfo) | $(postconf -d mail_version 2>/dev/null)"
+# does the machine give two real cores? (1 vs 2 parallel busy loops)
+spin() { timeout 20 bash -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'; }
+t=$(nf_now); spin; t1=$(nf_since "$t")
+t=$(nf_now); spin & spin & wait; t2=$(nf_since "$t")
+log "# calibration: 1 spin ${t1}s, 2 parallel ${t2}s -> effective cores $(awk -v a="$t1" -v b="$t2" 'BEGIN{printf "%.2f", 2*a/b}')"
+
+# ---- milters ----------------------------------------------------------------
+declare -A MPID=()	# mode -> milter PID, for its CPU time per message
+listeners="$BASE"
+for m in $MODES; do
+	case $m in
+	null)
+		nf_spawn nullmilter "$NULLMILTER" -p "unix:$RUN/null.sock" -m 000
+		MPID[null]=$NF_LAST_PID
+		nf_wait 10 test -S "$RUN/null.sock" || die "nullmilter did not start: $(cat "$NF_D/nullmilter.log")"
+		listeners="$listeners $((BASE + 1))=unix:$RUN/null.sock" ;;
+	notifilter)
+		cat >"$NF_D/notifilter.conf" <<EOF
+Socket unix:$RUN/notifilter.sock
+UMask 000
+PidFile $RUN/notifilter.pid
+Database $NF_D/bench.db
+Senders $APP
+SyslogFacility none
+EOF
+		{
+			echo "email,name,consent_email"
+			echo "$RCPT,Bench Recipient,yes"
+			for ((i = 1; i < CONTACTS; i++)); do echo "c$i@contacts.example.test,Contact $i,yes"; done
+		} >"$NF_D/contacts.csv"
+		nf_ctl -c "$NF_D/notifilter.conf" contact import "$NF_D/contacts.csv" >/dev/null ||
+			die "contact import failed"
+		for i in 1 2 3 4 5; do
+			nf_ctl -c "$NF_D/notifilter.conf" suppress add "blocked$i@dest.example.test" --reason bench >/dev/null ||
+				die "suppress add failed"
+		done
+		nf_daemon_start notifilter "$NF_D/notifilter.conf" || die "notifilter did not start"
+		MPID[notifilter]=$NF_LAST_PID
+		listeners="$listeners $((BASE + 2))=unix:$RUN/notifilter.sock" ;;
+	opendkim)
+		mkdir -p "$NF_D/dkim" "$RUN/odk" && chown opendkim "$RUN/odk"
+		opendkim-genkey -b 2048 -d notify.example.test -s bench -D "$NF_D/dkim" || die "opendkim-genkey failed"
+		chown opendkim "$NF_D/dkim/bench.private"; chmod 600 "$NF_D/dkim/bench.private"
+		cat >"$NF_D/dkim/opendkim.conf" <<EOF
+Syslog                  no
+Background              no
+Socket                  local:$RUN/odk/opendkim.sock
+UMask                   000
+Mode                    s
+Domain                  notify.example.test
+Selector                bench
+KeyFile                 $NF_D/dkim/bench.private
+Canonicalization        relaxed/simple
+SignatureAlgorithm      rsa-sha256
+InternalHosts           127.0.0.1
+UserID                  opendkim
+PidFile                 $RUN/odk/pid
+RequireSafeKeys         false
+EOF
+		nf_spawn opendkim opendkim -x "$NF_D/dkim/opendkim.conf" -f
+		MPID[opendkim]=$NF_LAST_PID
+		nf_wait 10 test -S "$RUN/odk/opendkim.sock" || die "opendkim did not start: $(cat "$NF_D/opendkim.log")"
+		listeners="$listeners $((BASE + 3))=unix:$RUN/odk/opendkim.sock" ;;
+	esac
+done
+
+# the measuring sink writes no files; the check sink dumps what it gets
+nf_spawn sink smtp-sink -u nobody "127.0.0.1:$SINK" 256
+nf_wait_port "$SINK" 10 || die "smtp-sink did not start on $SINK"
+sink_start check "$CHECK" || die "check sink did not start on $CHECK"
+PF_LISTENERS=$listeners PF_SINK_PORT=$SINK
+PF_MAIN_EXTRA="transport_maps = inline:{ check.example.test=smtp:[127.0.0.1]:$CHECK }"
+pf_create "$PF" || die "pf_create failed"
+pf_start "$PF" || die "Postfix did not start (log $PF/log/maillog)"
+
+# ---- is each milter really in the path? -------------------------------------
+for m in $MODES; do
+	p=$(port_of "$m")
+	out=$(smtpc -s "check-$m" "$p" "$APP" "probe-$m@check.example.test" "blocked1@dest.example.test")
+	pf_wait_empty "$PF" 10 >/dev/null
+	f=$(sink_files check "Subject: check-$m" | head -1)
+	case $m in
+	notifilter)
+		[[ $out == *"RCPT blocked1@dest.example.test 550 "* ]] && [ -n "$f" ] &&
+			log "# check notifilter: suppressed recipient refused, allowed one delivered" ||
+			die "notifilter is not in the path: $out" ;;
+	opendkim)
+		grep -q '^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/simple; d=notify.example.test;' "${f:-/dev/null}" &&
+			log "# check opendkim: DKIM-Signature present" || die "opendkim did not sign (see $f)" ;;
+	*)
+		[ -n "$f" ] && log "# check $m: delivered" || die "mode $m: probe message not delivered: $out" ;;
+	esac
+done
+grep -q 'warning: milter' "$PF/log/maillog" && die "Postfix logged milter warnings: $(grep 'warning: milter' "$PF/log/maillog" | head -3)"
+
+# ---- runs ---------------------------------------------------------------------
+cpu() { awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6, $9}' /proc/stat; }	# busy idle steal
+# CPU time (user + system, clock ticks) a process has used, all threads
+pcpu() { [ -n "${1:-}" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+queued() { find "$PF/queue/incoming" "$PF/queue/active" "$PF/queue/deferred" "$PF/queue/maildrop" -type f 2>/dev/null | wc -l; }
+
+runone() { # mode rep
+	local m=$1 rep=$2 p l0 c0 c1 t0 t1 t2 sent i
+	p=$(port_of "$m")
+	l0=$(wc -l <"$PF/log/maillog")
+	local pid=${MPID[$m]:-} m0 m1
+	m0=$(pcpu "$pid")
+	c0=$(cpu); t0=$(nf_now)
+	timeout 600 smtp-source -s "$S" -m "$N" -l "$SIZE" -f "$APP" -t "$RCPT" \
+		-M client.example.test "127.0.0.1:$p" || log "# smtp-source exit $? in mode $m"
+	t1=$(nf_now)
+	for ((i = 0; i < 12000; i++)); do [ "$(queued)" = 0 ] && break; sleep 0.05; done
+	t2=$(nf_now); c1=$(cpu)
+	m1=$(pcpu "$pid")
+	sent=$(tail -n +"$((l0 + 1))" "$PF/log/maillog" | grep -c 'status=sent')
+	set -- $c0 $c1
+	awk -v m="$m" -v r="$rep" -v n="$N" -v sent="$sent" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
+		-v mt="$((m1 - m0))" -v hz="$(getconf CLK_TCK)" \
+		-v b="$(($4 - $1))" -v id="$(($5 - $2))" -v st="$(($6 - $3))" 'BEGIN {
+		ing = t1 - t0; tot = t2 - t0; all = b + id + st; if (all == 0) all = 1
+		printf "run mode=%-10s rep=%d ingest=%.2fs (%.0f msg/s) end2end=%.2fs (%.0f msg/s) delivered=%d%s cpu_busy=%.0f%% steal=%.1f%% milter_cpu=%.0fus/msg\n",
+			m, r, ing, n / ing, tot, n / tot, sent, (sent == n ? "" : " INCOMPLETE"), 100 * b / all, 100 * st / all, 1e6 * mt / hz / n }' |
+		tee -a "$OUT"
+}
+for ((r = 1; r <= R; r++)); do
+	for m in $MODES; do runone "$m" "$r"; done
+done
+
+# ---- summary ------------------------------------------------------------------
+median() { # mode field(end2end|ingest)
+	sed -n "s/^run mode=$1 .*$2=[0-9.]*s (\([0-9]*\) msg\/s).*/\1/p" "$OUT" | sort -n |
+		awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
+}
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+log "# medians of $R runs (msg/s; end to end = until the queue is empty):"
+declare -A E
+for m in $MODES; do
+	E[$m]=$(median "$m" end2end)
+	log "median mode=$m end2end=${E[$m]} ingest=$(median "$m" ingest)"
+done
+[ -n "${E[none]:-}" ] && for m in $MODES; do
+	[ "$m" = none ] || log "ratio $m/none = $(ratio "${E[$m]}" "${E[none]}")"
+done
+# the machine's speed drifts (other load): runs next to each other compare
+# best, so also give the median of the per-round ratios
+round_ratio() { # a b -> median over rounds of a/b (end to end)
+	local r va vb
+	for ((r = 1; r <= R; r++)); do
+		va=$(sed -n "s/^run mode=$1 *rep=$r .*end2end=[0-9.]*s (\([0-9]*\) msg\/s).*/\1/p" "$OUT")
+		vb=$(sed -n "s/^run mode=$2 *rep=$r .*end2end=[0-9.]*s (\([0-9]*\) msg\/s).*/\1/p" "$OUT")
+		[ -n "$va" ] && [ -n "$vb" ] && ratio "$va" "$vb" && echo
+	done | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
+}
+if [ -n "${E[notifilter]:-}" ] && [ -n "${E[null]:-}" ]; then
+	log "ratio notifilter/nullmilter, median of per-round ratios = $(round_ratio notifilter null)"
+	v=$(ratio "${E[notifilter]}" "${E[null]}")
+	log "ratio notifilter/nullmilter = $v (goal >= 0.95: $(awk -v v="$v" 'BEGIN { print (v >= 0.95 ? "met" : "NOT met") }'))"
+fi
+if [ -n "${E[notifilter]:-}" ] && [ -n "${E[opendkim]:-}" ]; then
+	log "ratio notifilter/opendkim, median of per-round ratios = $(round_ratio notifilter opendkim)"
+	v=$(ratio "${E[notifilter]}" "${E[opendkim]}")
+	log "ratio notifilter/opendkim = $v (goal > 1: $(awk -v v="$v" 'BEGIN { print (v > 1 ? "met" : "NOT met") }'))"
+fi
+grep -q INCOMPLETE "$OUT" && log "# WARNING: some runs did not deliver every message (see INCOMPLETE above)"
+log "# results in $OUT"
