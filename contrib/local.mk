@@ -2,7 +2,7 @@
 exampledir = $(docdir)/examples
 dist_example_DATA = contrib/notifilter.conf contrib/postfix-main.cf \
 	contrib/postfix-master.cf contrib/sendmail.mc contrib/notifilter.service
-EXTRA_DIST += contrib/install-deps.sh tests/run-all.sh
+EXTRA_DIST += contrib/install-deps.sh contrib/run-demo.sh tests/run-all.sh
 
 # the example config also goes where the daemon looks, unless one is there
 install-data-local:
