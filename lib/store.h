@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NF_STORE_SCHEMA_VERSION 1
+#define NF_STORE_SCHEMA_VERSION 2
 
 #define NF_STORE_EMAIL_MAX 256	/* 254 octets + NUL, rounded */
 #define NF_STORE_PHONE_MAX 20	/* '+' and up to 15 digits + NUL */
@@ -193,6 +193,109 @@ int nf_store_event_add_many(struct nf_store *s, const struct nf_event *ev,
     size_t n);
 /* Calls fn for each event about `address` (email or phone) in time order. */
 int nf_store_event_each(struct nf_store *s, const char *address,
+    int (*fn)(const struct nf_event *, void *), void *arg);
+
+/* ---- tracking: messages, recipients, deliveries (issue 3) --------------- */
+
+#define NF_STORE_TOKEN_MAX 48
+#define NF_STORE_QID_MAX 64
+#define NF_STORE_HEADER_MAX 1000	/* header values kept (longer: cut, and the cut recorded) */
+
+/* A policed message as tagged at end of message.  Input strings may be
+ * NULL (absent); they are copied with bounds (NF_STORE_HEADER_MAX), and a
+ * cut value is stored with its end replaced by "..." so a reader sees it. */
+struct nf_message_in {
+	const char *token;		/* required */
+	const char *queue_id;		/* MTA queue id ({i}), or NULL */
+	const char *sender;		/* original envelope sender */
+	const char *verp;		/* the envelope sender it was given, or NULL */
+	const char *header_from;
+	const char *subject;		/* as in the header (encoded words kept) */
+	const char *message_id;
+	const char *category;		/* X-Notifilter-Category */
+	const char *fallback_text;	/* X-Notifilter-Fallback-Text */
+	const char *phone_hint;		/* X-Notifilter-Phone, E.164 when valid */
+	int phone_hint_valid;		/* 0: recorded as given, never used */
+	int applied;			/* 0 in monitor mode: recorded, mail left unchanged */
+	int64_t time;
+};
+
+struct nf_recipient_in {
+	const char *address;		/* normalised recipient */
+	const char *verdict;		/* "allowed", "rejected", "dropped", "monitored" ... */
+	const char *rule;		/* NF_RULE_* */
+	const char *reason;
+	int dsn_requested;		/* NOTIFY=SUCCESS,FAILURE,DELAY was asked */
+};
+
+/*
+ * Record one message and its recipients in ONE transaction, and per
+ * recipient a "tagged" event (detail: VERP sender, X-Notifilter-ID, DSN
+ * requested; or "monitor: recorded, not tagged") and a "queued" event
+ * (queue id), both carrying the token.  CONFLICT if the token exists.
+ */
+int nf_store_message_add(struct nf_store *s, const struct nf_message_in *m,
+    const struct nf_recipient_in *r, size_t nr);
+
+/* A recorded message, for trace and intake.  Strings are bounded copies. */
+struct nf_message {
+	int64_t id;
+	char token[NF_STORE_TOKEN_MAX];
+	char queue_id[NF_STORE_QID_MAX];
+	char sender[NF_STORE_EMAIL_MAX];
+	char verp[NF_STORE_EMAIL_MAX];
+	char header_from[NF_STORE_HEADER_MAX + 1];
+	char subject[NF_STORE_HEADER_MAX + 1];
+	char message_id[NF_STORE_HEADER_MAX + 1];
+	char category[NF_STORE_TEXT_MAX];
+	char fallback_text[NF_STORE_HEADER_MAX + 1];
+	char phone_hint[NF_STORE_TEXT_MAX];
+	int phone_hint_valid;
+	int applied;
+	int64_t time;
+};
+/* By token (any letter case). NOTFOUND if none. */
+int nf_store_message_find(struct nf_store *s, const char *token,
+    struct nf_message *out);
+
+/* Small durable key/value state for the daemon's threads (e.g. the MailLog
+ * follower's inode and offset, so a restart resumes where it stopped).
+ * get: NOTFOUND if the key was never set. */
+int nf_store_state_get(struct nf_store *s, const char *key, char *val,
+    size_t len);
+int nf_store_state_set(struct nf_store *s, const char *key, const char *val);
+
+/*
+ * Delivery status for (queue id, recipient) from the MTA's log or a DSN:
+ * status "sent", "deferred", "bounced", "expired", "delivered", "relayed".
+ * When a recorded message has that queue id and that recipient, its
+ * recipient row takes the status and a "delivery" event is appended (with
+ * the message's token; detail holds status, dsn, relay and diagnostic).
+ * Otherwise nothing is written and NOTFOUND is returned: the MTA's log is
+ * full of mail that is not ours.  A status never goes back from a final
+ * one (sent/bounced/expired/delivered) to deferred.
+ */
+struct nf_delivery_in {
+	const char *queue_id;
+	const char *address;
+	const char *status;
+	const char *dsn;		/* enhanced code "2.0.0" */
+	const char *relay;		/* remote MTA */
+	const char *diagnostic;		/* the remote's reply, bounded */
+	const char *source;		/* "maillog", "dsn" */
+	int64_t time;
+};
+int nf_store_delivery_add(struct nf_store *s, const struct nf_delivery_in *d);
+
+/*
+ * The timeline for `notifilterctl trace KEY`: every event about KEY in time
+ * order (ties by insertion order).  KEY is a normalised email (events whose
+ * address is it), an E.164 phone (events of the phone, of the contact who
+ * has that phone and that contact's email, and of messages whose phone hint
+ * is it), or a token (every event carrying that token).  NOTFOUND when
+ * nothing at all is known about KEY.
+ */
+int nf_store_trace(struct nf_store *s, const char *key,
     int (*fn)(const struct nf_event *, void *), void *arg);
 
 /* ---- a pool of handles for threaded callers ---------------------------- */

@@ -13,8 +13,8 @@
  * Schema: migrations[] holds one step per version; all pending steps and
  * the new user_version are applied in one IMMEDIATE transaction, re-checked
  * under the lock, so two processes starting at once migrate once.  Later
- * milestones (tracking, bounces, fallback) append steps that add tables;
- * they never edit a released step.
+ * milestones (tracking: step 2; bounces, fallback) append steps that add
+ * tables and columns; they never edit a released step.
  *
  * email_policy is the milter's hot-path table (see store_sqlite.c);
  * triggers keep it in step with contacts, consent and suppressions inside
@@ -191,6 +191,32 @@ static const char schema_v1[] =
 	"  AND contact_id IS NULL AND suppressed = 0;"
 	" END;";
 
+/*
+ * Version 2 (issue 3, tracking): what the milter records at end of message
+ * and what the MTA later reports per recipient; the MailLog follower's
+ * durable position (state); trace by token and by phone hint.  Columns
+ * are added, never changed: a version-1 file keeps every row, and rows
+ * written before this step read as applied, hint invalid, no DSN asked.
+ */
+static const char schema_v2[] =
+	"ALTER TABLE messages ADD COLUMN verp TEXT;"
+	"ALTER TABLE messages ADD COLUMN applied INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE messages ADD COLUMN phone_hint_valid INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE recipients ADD COLUMN dsn_requested INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE recipients ADD COLUMN dsn TEXT;"
+	"ALTER TABLE recipients ADD COLUMN relay TEXT;"
+	"ALTER TABLE recipients ADD COLUMN diagnostic TEXT;"
+	/* messages(queue_id) exists since version 1: deliveries use it */
+	"CREATE INDEX messages_phone_hint ON messages(phone_hint)"
+	" WHERE phone_hint IS NOT NULL;"
+	"CREATE INDEX events_token_time ON events(token, time)"
+	" WHERE token IS NOT NULL;"
+	"CREATE TABLE state ("
+	" key TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL) WITHOUT ROWID;";
+
 struct nf_migration {
 	int version;		/* user_version after this step */
 	const char *sql;	/* constant DDL, run with sqlite3_exec */
@@ -198,6 +224,7 @@ struct nf_migration {
 
 static const struct nf_migration migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, schema_v2 },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==
@@ -343,7 +370,7 @@ classify(struct nf_store *s, const struct header *h, int *migrate)
 			    "version %d: a newer notifilter wrote it; run that "
 			    "version, or set Database to another path", s->path,
 			    h->version, NF_STORE_SCHEMA_VERSION);
-		*migrate = h->version < NF_STORE_SCHEMA_VERSION;
+		*migrate = h->version < s->target;
 		return NF_STORE_OK;
 	}
 	return nf_st_error(s, NF_STORE_SCHEMA, "%s is not a notifilter "
@@ -376,7 +403,8 @@ migrate(struct nf_store *s)
 	}
 	v = h.version;
 	for (i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
-		if (migrations[i].version <= v)
+		if (migrations[i].version <= v ||
+		    migrations[i].version > s->target)
 			continue;
 		if (sqlite3_exec(s->db, migrations[i].sql, NULL, NULL, &msg) !=
 		    SQLITE_OK)
@@ -384,7 +412,7 @@ migrate(struct nf_store *s)
 	}
 	/* integers from our own constants, not data: PRAGMA takes no binding */
 	snprintf(sql, sizeof sql, "PRAGMA application_id = %d; "
-	    "PRAGMA user_version = %d", NF_APP_ID, NF_STORE_SCHEMA_VERSION);
+	    "PRAGMA user_version = %d", NF_APP_ID, s->target);
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
 	return nf_st_exec(s, NF_ST_COMMIT, "committing the migration");
@@ -392,7 +420,7 @@ fail:
 	rc = nf_st_map(sqlite3_errcode(s->db));
 	nf_st_error(s, rc == NF_STORE_OK ? NF_STORE_ERR : rc, "%s: migrating "
 	    "the schema from version %d to %d failed, nothing was changed: %s",
-	    s->path, v, NF_STORE_SCHEMA_VERSION, msg ? msg : "unknown error");
+	    s->path, v, s->target, msg ? msg : "unknown error");
 	sqlite3_free(msg);
 	nf_st_exec(s, NF_ST_ROLLBACK, "undoing the migration");
 	return rc == NF_STORE_OK ? NF_STORE_ERR : rc;
@@ -445,9 +473,9 @@ store_free(struct nf_store *s)
 	free(s);
 }
 
-int
-nf_store_open(const char *path, int flags, int busy_ms, struct nf_store **out,
-    char *err, size_t errlen)
+static int
+store_open(const char *path, int flags, int busy_ms, int target,
+    struct nf_store **out, char *err, size_t errlen)
 {
 	struct nf_store *s;
 	struct header h;
@@ -469,6 +497,7 @@ nf_store_open(const char *path, int flags, int busy_ms, struct nf_store **out,
 		    "memory", path);
 	}
 	s->flags = flags;
+	s->target = target;
 	s->busy_ms = busy_ms < 0 ? 0 : busy_ms;
 	if (flags & NF_STORE_RDONLY)
 		oflags = SQLITE_OPEN_READONLY;
@@ -502,7 +531,7 @@ nf_store_open(const char *path, int flags, int busy_ms, struct nf_store **out,
 		rc = nf_st_error(s, (flags & NF_STORE_RDONLY) ? NF_STORE_SCHEMA
 		    : NF_STORE_READONLY, "%s has schema version %d and needs "
 		    "migrating to %d, but it is %s", path, h.version,
-		    NF_STORE_SCHEMA_VERSION, (flags & NF_STORE_RDONLY) ?
+		    target, (flags & NF_STORE_RDONLY) ?
 		    "opened read-only: open it once read-write (start "
 		    "notifilter)" : "read-only: make the file and its "
 		    "directory writable by the notifilter user");
@@ -519,6 +548,30 @@ nf_store_open(const char *path, int flags, int busy_ms, struct nf_store **out,
 fail:
 	open_error(err, errlen, rc, "%s", s->err[0] ? s->err : "unknown error");
 	store_free(s);
+	return rc;
+}
+
+int
+nf_store_open(const char *path, int flags, int busy_ms, struct nf_store **out,
+    char *err, size_t errlen)
+{
+	return store_open(path, flags, busy_ms, NF_STORE_SCHEMA_VERSION, out,
+	    err, errlen);
+}
+
+int
+nf_st_create_old(const char *path, int version, char *err, size_t errlen)
+{
+	struct nf_store *s;
+	int rc;
+
+	if (version < 1 || version > NF_STORE_SCHEMA_VERSION)
+		return open_error(err, errlen, NF_STORE_ERR, "no schema "
+		    "version %d to create", version);
+	rc = store_open(path, NF_STORE_CREATE, 1000, version, &s, err,
+	    errlen);
+	if (rc == NF_STORE_OK)
+		store_free(s);
 	return rc;
 }
 

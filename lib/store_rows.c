@@ -47,31 +47,12 @@ check_channel(struct nf_store *s, enum nf_channel ch)
 static int
 bind_event_text(sqlite3_stmt *st, int i, const char *v)
 {
-	static const char mark[] = "...[cut]";
-	size_t n, keep;
-	char *cut;
-	int rc;
-
-	if (v == NULL)
-		return sqlite3_bind_null(st, i);
-	n = strlen(v);
-	if (n <= EV_TEXT_MAX)
-		return sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC);
-	keep = EV_TEXT_MAX - (sizeof mark - 1);
-	while (keep > 0 && ((unsigned char)v[keep] & 0xc0) == 0x80)
-		keep--;		/* do not split a UTF-8 sequence */
-	cut = malloc(keep + sizeof mark);
-	if (cut == NULL)
-		return SQLITE_NOMEM;
-	memcpy(cut, v, keep);
-	memcpy(cut + keep, mark, sizeof mark);
-	rc = sqlite3_bind_text(st, i, cut, -1, SQLITE_TRANSIENT);
-	free(cut);
-	return rc;
+	return nf_st_bind_cut(st, i, v, EV_TEXT_MAX);
 }
 
-static int
-event_put(struct nf_store *s, const struct nf_event *ev, int64_t contact_id)
+int
+nf_st_event_put(struct nf_store *s, const struct nf_event *ev,
+    int64_t contact_id)
 {
 	sqlite3_stmt *st = nf_st_get(s, NF_ST_EVENT_INSERT);
 	int rc;
@@ -113,7 +94,7 @@ note(struct nf_store *s, int64_t t, const char *kind, const char *address,
 	struct nf_event ev = { .time = t, .kind = kind, .detail = detail,
 	    .address = (address && address[0]) ? address : NULL };
 
-	return event_put(s, &ev, contact_id);
+	return nf_st_event_put(s, &ev, contact_id);
 }
 
 /* ---- contacts ------------------------------------------------------------ */
@@ -440,7 +421,9 @@ nf_store_contact_find(struct nf_store *s, const char *key,
 }
 
 /*
- * Erasure: the contact, its consent rows, and every event tied to it (by
+ * Erasure: the contact, its consent rows, its tracking data (recipient
+ * rows, and the personal fields of messages sent to it alone: see
+ * nf_st_erase_tracking), and every event tied to it (by
  * id, or by its current email or phone), in one transaction.  What is left
  * is an event that says a contact number was erased, with no personal
  * data.  Suppressions stay: they are how an opt-out keeps being honoured.
@@ -463,6 +446,8 @@ nf_store_contact_remove(struct nf_store *s, const char *key)
 	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
 		goto out;
 	if ((rc = find_contact(s, 0, key, c)) != NF_STORE_OK)
+		goto end;
+	if ((rc = nf_st_erase_tracking(s, c->email, c->phone)) != NF_STORE_OK)
 		goto end;
 	if ((st = nf_st_get(s, NF_ST_EVENT_ERASE)) == NULL) {
 		rc = NF_STORE_ERR;
@@ -496,7 +481,7 @@ nf_store_contact_remove(struct nf_store *s, const char *key)
 		goto end;
 	}
 	snprintf(detail, sizeof detail, "contact #%lld erased with its "
-	    "consent and events", (long long)c->id);
+	    "consent, events and message records", (long long)c->id);
 	rc = note(s, 0, "contact", NULL, detail, 0);
 end:
 	rc = nf_tx_end(s, &tx, rc);
@@ -771,7 +756,7 @@ nf_store_event_add_many(struct nf_store *s, const struct nf_event *ev,
 	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
 		return rc;
 	for (i = 0; i < n && rc == NF_STORE_OK; i++)
-		rc = event_put(s, &ev[i], 0);
+		rc = nf_st_event_put(s, &ev[i], 0);
 	return nf_tx_end(s, &tx, rc);
 }
 

@@ -2,8 +2,9 @@
  * store_sqlite.c - the SQLite backend of store.h: every SQL statement the
  * calls run, error mapping, the statement cache, transactions, and the
  * milter's hot-path lookup.  Opening a file and its schema are in
- * store_open.c, row logic in store_rows.c, the backend-independent pool
- * and names in store_common.c.
+ * store_open.c, row logic in store_rows.c (contacts, consent,
+ * suppressions, events) and store_track.c (messages, deliveries, trace,
+ * state), the backend-independent pool and names in store_common.c.
  *
  * Hot path: email_policy (see store_open.c) is a denormalised WITHOUT
  * ROWID table keyed by the email address, holding contact, email consent
@@ -31,6 +32,9 @@
 #define CONTACT_COLS "id, email, phone, name, created, updated"
 #define SUPPRESS_COLS "id, address, channel, reason, source, evidence, time"
 #define EVENT_COLS "time, kind, queue_id, token, address, rule, detail"
+#define MESSAGE_COLS "id, token, queue_id, sender, verp, header_from," \
+	" subject, message_id, category, fallback_text, phone_hint," \
+	" phone_hint_valid, applied, created"
 
 static const char *const st_sql[NF_ST_COUNT] = {
 	[NF_ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -78,12 +82,56 @@ static const char *const st_sql[NF_ST_COUNT] = {
 	    " WHERE address = ?1 AND channel = ?2",
 	[NF_ST_SUPPRESS_ALL] = "SELECT " SUPPRESS_COLS " FROM suppressions"
 	    " ORDER BY time, id",
+	/* tokens are case-free: kept lower case, so any spelling finds them */
 	[NF_ST_EVENT_INSERT] = "INSERT INTO events(" EVENT_COLS ", contact_id)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " VALUES (?1, ?2, ?3, lower(?4), ?5, ?6, ?7, ?8)",
 	[NF_ST_EVENT_OF] = "SELECT " EVENT_COLS " FROM events"
 	    " WHERE address = ?1 ORDER BY time, id",
 	[NF_ST_EVENT_ERASE] = "DELETE FROM events WHERE contact_id = ?1"
 	    " OR address = ?2 OR address = ?3",
+	/* ---- tracking (store_track.c) ---- */
+	[NF_ST_MESSAGE_INSERT] = "INSERT INTO messages(token, queue_id,"
+	    " sender, verp, header_from, subject, message_id, category,"
+	    " fallback_text, phone_hint, phone_hint_valid, applied, created)"
+	    " VALUES (lower(?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13)",
+	/* a recipient named twice in one message is one row */
+	[NF_ST_RECIPIENT_INSERT] = "INSERT INTO recipients(message_id, address,"
+	    " decision, rule, reason, dsn_requested, updated)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	    " ON CONFLICT(message_id, address) DO NOTHING",
+	[NF_ST_MESSAGE_BY_TOKEN] = "SELECT " MESSAGE_COLS " FROM messages"
+	    " WHERE token = lower(?1)",
+	/* messages_queue_id, then the few recipients of that message; a
+	 * queue id the MTA reused names the newest message */
+	[NF_ST_DELIVERY_FIND] = "SELECT r.id, r.address, r.status, m.token"
+	    " FROM messages m JOIN recipients r ON r.message_id = m.id"
+	    " WHERE m.queue_id = ?1 AND lower(r.address) = lower(?2)"
+	    " ORDER BY m.id DESC LIMIT 1",
+	[NF_ST_DELIVERY_UPDATE] = "UPDATE recipients SET status = ?2,"
+	    " dsn = ?3, relay = ?4, diagnostic = ?5, updated = ?6 WHERE id = ?1",
+	[NF_ST_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
+	[NF_ST_STATE_SET] = "INSERT INTO state(key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	/* each OR term has its own index (address, contact_id, token) */
+	[NF_ST_TRACE_PHONE] = "SELECT " EVENT_COLS " FROM events"
+	    " WHERE address = ?1"
+	    " OR address = (SELECT email FROM contacts WHERE phone = ?1)"
+	    " OR contact_id = (SELECT id FROM contacts WHERE phone = ?1)"
+	    " OR token IN (SELECT token FROM messages WHERE phone_hint = ?1"
+	    "  AND phone_hint_valid)"
+	    " ORDER BY time, id",
+	[NF_ST_TRACE_TOKEN] = "SELECT " EVENT_COLS " FROM events"
+	    " WHERE token = lower(?1) ORDER BY time, id",
+	/* erasure: the personal fields of messages that went to nobody else */
+	[NF_ST_ERASE_MESSAGES] = "UPDATE messages SET header_from = NULL,"
+	    " subject = NULL, fallback_text = NULL, phone_hint = NULL"
+	    " WHERE id IN (SELECT message_id FROM recipients WHERE address = ?1)"
+	    " AND NOT EXISTS (SELECT 1 FROM recipients o"
+	    "  WHERE o.message_id = messages.id AND o.address <> ?1)",
+	[NF_ST_ERASE_HINTS] = "UPDATE messages SET phone_hint = NULL"
+	    " WHERE phone_hint = ?1",
+	[NF_ST_ERASE_RECIPIENTS] = "DELETE FROM recipients WHERE address = ?1",
 	[NF_ST_USER_VERSION] = "PRAGMA user_version",
 };
 
@@ -236,6 +284,48 @@ nf_st_bind_opt(sqlite3_stmt *st, int i, const char *v)
 	if (v == NULL || v[0] == '\0')
 		return sqlite3_bind_null(st, i);
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+size_t
+nf_st_cut_len(const char *v, size_t max, int *cut)
+{
+	size_t n = strlen(v), keep;
+
+	*cut = 0;
+	if (n <= max)
+		return n;
+	*cut = 1;
+	if (max < sizeof NF_ST_CUT_MARK - 1)
+		return 0;	/* no room for the mark: a caller bug */
+	keep = max - (sizeof NF_ST_CUT_MARK - 1);
+	while (keep > 0 && ((unsigned char)v[keep] & 0xc0) == 0x80)
+		keep--;		/* do not split a UTF-8 sequence */
+	return keep;
+}
+
+int
+nf_st_bind_cut(sqlite3_stmt *st, int i, const char *v, size_t max)
+{
+	static const char mark[] = NF_ST_CUT_MARK;
+	size_t keep;
+	char *cut;
+	int rc, was_cut;
+
+	if (v == NULL)
+		return sqlite3_bind_null(st, i);
+	keep = nf_st_cut_len(v, max, &was_cut);
+	if (!was_cut)
+		return sqlite3_bind_text(st, i, v, (int)keep, SQLITE_STATIC);
+	if (max < sizeof mark - 1)
+		return SQLITE_MISUSE;
+	cut = malloc(keep + sizeof mark);
+	if (cut == NULL)
+		return SQLITE_NOMEM;
+	memcpy(cut, v, keep);
+	memcpy(cut + keep, mark, sizeof mark);
+	rc = sqlite3_bind_text(st, i, cut, -1, SQLITE_TRANSIENT);
+	free(cut);
+	return rc;
 }
 
 int

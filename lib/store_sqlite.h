@@ -1,8 +1,8 @@
 /*
  * store_sqlite.h - internals shared by the SQLite backend's files only
  * (store_sqlite.c: SQL text, errors, transactions, the hot path;
- * store_open.c: opening and the schema; store_rows.c: what each store.h
- * call does with rows).  Nothing outside
+ * store_open.c: opening and the schema; store_rows.c and store_track.c:
+ * what each store.h call does with rows).  Nothing outside
  * lib/store_*.c includes this header.
  *
  * Every statement the backend runs is a constant in store_sqlite.c (the
@@ -29,6 +29,11 @@ enum nf_st {
 	NF_ST_SUPPRESS_UPSERT, NF_ST_SUPPRESS_FIND, NF_ST_SUPPRESS_DELETE,
 	NF_ST_SUPPRESS_ALL,
 	NF_ST_EVENT_INSERT, NF_ST_EVENT_OF, NF_ST_EVENT_ERASE,
+	NF_ST_MESSAGE_INSERT, NF_ST_RECIPIENT_INSERT, NF_ST_MESSAGE_BY_TOKEN,
+	NF_ST_DELIVERY_FIND, NF_ST_DELIVERY_UPDATE,
+	NF_ST_STATE_GET, NF_ST_STATE_SET,
+	NF_ST_TRACE_PHONE, NF_ST_TRACE_TOKEN,
+	NF_ST_ERASE_MESSAGES, NF_ST_ERASE_HINTS, NF_ST_ERASE_RECIPIENTS,
 	NF_ST_USER_VERSION,
 	NF_ST_COUNT
 };
@@ -38,12 +43,19 @@ struct nf_store {
 	char *path;
 	int flags;		/* NF_STORE_* open flags */
 	int busy_ms;
+	int target;		/* schema version to migrate to on open */
 	int depth;		/* nf_store_begin nesting; 0 = none open */
 	int snap;		/* email_state's read snapshot is open */
 	int64_t snap_until;	/* ... until this CLOCK_MONOTONIC ns */
 	sqlite3_stmt *st[NF_ST_COUNT];
 	char err[1024];
 };
+
+/* Tests only: create a new store file at the older schema `version`
+ * (the real steps, stopped early), so the step to the current one can be
+ * tested on a file as an older notifilter left it. */
+int nf_st_create_old(const char *path, int version, char *err,
+    size_t errlen);
 
 /* A statement from the cache, reset and with no bindings; NULL on error
  * (then s->err says why).  Ends email_state's read snapshot first, so
@@ -81,6 +93,23 @@ int nf_tx_end(struct nf_store *s, struct nf_tx *tx, int rc);
 
 /* Bind a string, or NULL for "" / NULL (absent values are NULL in SQL). */
 int nf_st_bind_opt(sqlite3_stmt *st, int i, const char *v);
+/*
+ * Bind v (NULL for NULL) cut to at most max bytes: a longer value keeps
+ * its start, whole UTF-8 sequences only, and ends with NF_ST_CUT_MARK, so
+ * a reader sees that it was cut.  An SQLite code (SQLITE_NOMEM).
+ */
+#define NF_ST_CUT_MARK "...[cut]"
+int nf_st_bind_cut(sqlite3_stmt *st, int i, const char *v, size_t max);
+/* How many bytes of v to keep so that v, or its start plus the mark, fits
+ * in max bytes; *cut says whether the mark must follow. */
+size_t nf_st_cut_len(const char *v, size_t max, int *cut);
+/* Append one event (store_rows.c); contact_id 0 for none. */
+int nf_st_event_put(struct nf_store *s, const struct nf_event *ev,
+    int64_t contact_id);
+/* Erasure of a contact's tracking data (store_track.c): see there. */
+int nf_st_erase_tracking(struct nf_store *s, const char *email,
+    const char *phone);
+
 /* Copy column i into dst[len]; NF_STORE_ERR (with s->err) if it does not
  * fit, which only a hand-edited database can cause. */
 int nf_st_col(struct nf_store *s, sqlite3_stmt *st, int i, char *dst,
