@@ -203,7 +203,7 @@ int nf_store_event_each(struct nf_store *s, const char *address,
 
 /* A policed message as tagged at end of message.  Input strings may be
  * NULL (absent); they are copied with bounds (NF_STORE_HEADER_MAX), and a
- * cut value is stored with its end replaced by "..." so a reader sees it. */
+ * cut value ends in "...[cut]" (never mid UTF-8 character) so a reader sees it. */
 struct nf_message_in {
 	const char *token;		/* required */
 	const char *queue_id;		/* MTA queue id ({i}), or NULL */
