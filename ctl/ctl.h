@@ -87,6 +87,11 @@ int nf_ctl_key(struct nf_ctl *ctl, const char *in, char *out, size_t outlen,
  * return 1; else 0. */
 int nf_ctl_typo_warn(const char *prefix, const char *addr);
 
+/* Free text an administrator types (a name, a reason): at most max-1
+ * bytes, valid UTF-8, no control characters, since it is printed on
+ * terminals and in JSON.  1 ok; 0 with *why ("is too long", ...) set. */
+int nf_ctl_text_ok(const char *s, size_t max, const char **why);
+
 /* Unix seconds as "2024-05-01T12:00:00Z" (UTC); "" for 0. */
 #define NF_CTL_TIME_MAX 32
 const char *nf_ctl_time(int64_t t, char *out, size_t outlen);
@@ -101,9 +106,13 @@ int nf_cmd_contact_add(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_contact_show(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_contact_remove(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_contact_import(struct nf_ctl *ctl, int argc, char **argv);
-int nf_cmd_consent(struct nf_ctl *ctl, int argc, char **argv);	/* grant|revoke */
+/* grant or revoke, by argv[0] */
+int nf_cmd_consent(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_suppress_add(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_suppress_remove(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_suppress_list(struct nf_ctl *ctl, int argc, char **argv);
+int nf_cmd_parse(struct nf_ctl *ctl, int argc, char **argv);
+int nf_cmd_trace(struct nf_ctl *ctl, int argc, char **argv);
+extern const char nf_cmd_trace_doc[];	/* its --help text */
 
 #endif
