@@ -1,0 +1,898 @@
+/*
+ * mime.c - bounded push parser for Internet messages (see mime.h).
+ *
+ * Written here rather than taken from GMime: a bounce parser must read
+ * hostile input inside the milter with fixed memory, and the push shape
+ * lets the same code serve the milter, the pipe and the fuzzer.
+ *
+ * Ownership: the parser owns a stack of open entities (at most max_depth),
+ * each with one header accumulator and one decode remainder, all nf_bufs
+ * with hard maxima.  Strings passed to the handler live until it returns.
+ * Failure: only allocation failure is an error (-1); malformed input is
+ * read as far as it makes sense (a missing boundary leaves the rest of the
+ * message in the current part; a line that is not a header ends a header
+ * block; bad base64 characters are skipped).
+ */
+#include "mime.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct ent {
+	struct nf_mime_part p;
+	int in_body;
+	int multipart;		/* multipart with a boundary */
+	int closed;		/* multipart after its close delimiter */
+	int container;		/* message/rfc822 or rfc822-headers: child parsed */
+	int skip;		/* the handler wants no body lines */
+	int digest;		/* multipart/digest: default child type */
+	size_t nheaders;
+	char boundary[80];
+	size_t blen;
+	struct nf_buf hdr;	/* header field being unfolded */
+	struct nf_buf dec;	/* decoded bytes not yet ending a line */
+	unsigned b64;		/* base64 bits collected */
+	int b64n;		/* number of sextets in b64 */
+	iconv_t cd;		/* charset converter, (iconv_t)-1 when none */
+	int cd_tried;
+};
+
+struct nf_mime {
+	struct nf_mime_limits lim;
+	struct nf_mime_handler h;
+	struct ent *ents;	/* max_depth + 1 entries */
+	size_t n;		/* open entities */
+	unsigned nparts;
+	struct nf_buf line;	/* raw input line being collected */
+	struct nf_buf conv;	/* scratch for charset conversion */
+	int cr;			/* last byte was a CR: swallow one LF */
+	size_t bytes;
+	unsigned flags;
+	int stop;		/* handler's stop value, or -1 for nomem */
+};
+
+static const struct nf_mime_limits mime_defaults = {
+	.max_line = 8192,
+	.max_header = 16384,
+	.max_headers = 500,
+	.max_depth = 16,
+	.max_bytes = 32u << 20,
+};
+
+static int
+emit(struct nf_mime *m, int ev, struct ent *e, const char *name,
+    const char *v, size_t len)
+{
+	int rc;
+
+	if (m->stop)
+		return m->stop;
+	rc = m->h.fn(m->h.ctx, ev, &e->p, name, v, len);
+	if (rc == NF_MIME_SKIP && ev == NF_MIME_BODY) {
+		e->skip = 1;
+		return 0;
+	}
+	if (rc)
+		m->stop = rc;
+	return rc;
+}
+
+static void
+lower_copy(char *dst, size_t dstlen, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n >= dstlen)
+		n = dstlen - 1;
+	for (i = 0; i < n; i++)
+		dst[i] = (char)tolower((unsigned char)s[i]);
+	dst[n] = '\0';
+}
+
+int
+nf_mime_param(const char *v, const char *param, char *dst, size_t dstlen)
+{
+	size_t plen = strlen(param);
+	const char *s = v;
+
+	while ((s = strchr(s, ';')) != NULL) {
+		const char *k, *val;
+		size_t n = 0;
+
+		s++;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		k = s;
+		if (strncasecmp(k, param, plen) != 0)
+			continue;
+		val = k + plen;
+		while (*val == ' ' || *val == '\t')
+			val++;
+		if (*val != '=')
+			continue;
+		val++;
+		while (*val == ' ' || *val == '\t')
+			val++;
+		if (*val == '"') {
+			val++;
+			while (val[n] && val[n] != '"' && n + 1 < dstlen) {
+				if (val[n] == '\\' && val[n + 1])
+					val++;
+				dst[n] = val[n];
+				n++;
+			}
+		} else {
+			while (val[n] && val[n] != ';' && val[n] != ' ' &&
+			    val[n] != '\t' && n + 1 < dstlen) {
+				dst[n] = val[n];
+				n++;
+			}
+		}
+		dst[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static int
+charset_is_plain(const char *cs)
+{
+	return cs[0] == '\0' || strcmp(cs, "us-ascii") == 0 ||
+	    strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0 ||
+	    strcmp(cs, "ascii") == 0;
+}
+
+/* Convert with an open descriptor; undecodable bytes become '?'. */
+static int
+conv_with(iconv_t cd, const char *in, size_t len, struct nf_buf *out)
+{
+	char tmp[1024];
+	char *ip = (char *)in;
+	size_t il = len;
+	int rc = NF_BUF_OK;
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	while (il > 0) {
+		char *op = tmp;
+		size_t ol = sizeof(tmp);
+		size_t r = iconv(cd, &ip, &il, &op, &ol);
+		int e = errno;
+
+		if (op > tmp && (rc = nf_buf_append(out, tmp, (size_t)(op - tmp))) != NF_BUF_OK)
+			return rc;
+		if (r == (size_t)-1 && e != E2BIG) {
+			/* EILSEQ or EINVAL: replace one byte and go on */
+			if ((rc = nf_buf_putc(out, '?')) != NF_BUF_OK)
+				return rc;
+			ip++;
+			il--;
+		}
+	}
+	{
+		char *op = tmp;
+		size_t ol = sizeof(tmp);
+
+		iconv(cd, NULL, NULL, &op, &ol);
+		if (op > tmp)
+			rc = nf_buf_append(out, tmp, (size_t)(op - tmp));
+	}
+	return rc;
+}
+
+int
+nf_mime_to_utf8(const char *charset, const char *in, size_t len, struct nf_buf *out)
+{
+	char cs[40];
+	iconv_t cd;
+	int rc;
+
+	lower_copy(cs, sizeof(cs), charset, strlen(charset));
+	if (charset_is_plain(cs))
+		return nf_buf_append(out, in, len);
+	cd = iconv_open("UTF-8", cs);
+	if (cd == (iconv_t)-1)
+		return nf_buf_append(out, in, len);
+	rc = conv_with(cd, in, len, out);
+	iconv_close(cd);
+	return rc;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* One encoded word's text, decoded into raw bytes. */
+static int
+word_decode(int enc, const char *s, size_t n, struct nf_buf *raw)
+{
+	size_t i;
+	unsigned bits = 0;
+	int nb = 0, rc = NF_BUF_OK;
+
+	for (i = 0; i < n && rc == NF_BUF_OK; i++) {
+		if (enc == 'q') {
+			if (s[i] == '_')
+				rc = nf_buf_putc(raw, ' ');
+			else if (s[i] == '=' && i + 2 < n &&
+			    hexval((unsigned char)s[i + 1]) >= 0 &&
+			    hexval((unsigned char)s[i + 2]) >= 0) {
+				rc = nf_buf_putc(raw, hexval((unsigned char)s[i + 1]) * 16 +
+				    hexval((unsigned char)s[i + 2]));
+				i += 2;
+			} else
+				rc = nf_buf_putc(raw, s[i]);
+		} else {
+			int v = b64val((unsigned char)s[i]);
+
+			if (v < 0)
+				continue;
+			bits = (bits << 6) | (unsigned)v;
+			if (++nb == 4) {
+				char o[3] = { (char)(bits >> 16), (char)(bits >> 8), (char)bits };
+
+				rc = nf_buf_append(raw, o, 3);
+				nb = 0;
+				bits = 0;
+			}
+		}
+	}
+	if (enc == 'b' && rc == NF_BUF_OK) {
+		if (nb == 2)
+			rc = nf_buf_putc(raw, (char)(bits >> 4));
+		else if (nb == 3) {
+			char o[2] = { (char)(bits >> 10), (char)(bits >> 2) };
+
+			rc = nf_buf_append(raw, o, 2);
+		}
+	}
+	return rc;
+}
+
+int
+nf_mime_decode_words(const char *in, size_t len, struct nf_buf *out)
+{
+	size_t i = 0, gap_start = 0;
+	int prev_word = 0, rc = NF_BUF_OK;
+	struct nf_buf raw;
+
+	nf_buf_init(&raw, out->max);
+	while (i < len && rc == NF_BUF_OK) {
+		const char *cs, *q1, *q2, *end;
+		char charset[40];
+		int enc;
+
+		if (!(in[i] == '=' && i + 1 < len && in[i + 1] == '?'))
+			goto plain;
+		cs = in + i + 2;
+		q1 = memchr(cs, '?', len - (size_t)(cs - in));
+		if (q1 == NULL || q1 + 2 >= in + len || q1[2] != '?')
+			goto plain;
+		enc = tolower((unsigned char)q1[1]);
+		if (enc != 'q' && enc != 'b')
+			goto plain;
+		q2 = q1 + 3;
+		end = q2;
+		while (end + 1 < in + len && !(end[0] == '?' && end[1] == '='))
+			end++;
+		if (end + 1 >= in + len)
+			goto plain;
+		lower_copy(charset, sizeof(charset), cs, (size_t)(q1 - cs));
+		{
+			char *star = strchr(charset, '*');	/* RFC 2231 language */
+
+			if (star)
+				*star = '\0';
+		}
+		/* whitespace between two encoded words is dropped */
+		if (!prev_word && gap_start < i)
+			rc = nf_buf_append(out, in + gap_start, i - gap_start);
+		nf_buf_reset(&raw);
+		if (rc == NF_BUF_OK)
+			rc = word_decode(enc, q2, (size_t)(end - q2), &raw);
+		if (rc == NF_BUF_OK || rc == NF_BUF_TRUNC)
+			rc = nf_mime_to_utf8(charset, nf_buf_cstr(&raw), raw.len, out);
+		i = (size_t)(end + 2 - in);
+		gap_start = i;
+		prev_word = 1;
+		continue;
+plain:
+		if (in[i] != ' ' && in[i] != '\t' && in[i] != '\r' && in[i] != '\n') {
+			if (gap_start < i)
+				rc = nf_buf_append(out, in + gap_start, i - gap_start);
+			if (rc == NF_BUF_OK)
+				rc = nf_buf_putc(out, in[i]);
+			prev_word = 0;
+			gap_start = i + 1;
+		}
+		i++;
+	}
+	if (rc == NF_BUF_OK && !prev_word && gap_start < len)
+		rc = nf_buf_append(out, in + gap_start, len - gap_start);
+	nf_buf_free(&raw);
+	return rc;
+}
+
+static int
+is_text(const struct ent *e)
+{
+	return strncmp(e->p.type, "text/", 5) == 0;
+}
+
+/* A complete decoded body line of entity e, converted to UTF-8 if text. */
+static int
+body_out(struct nf_mime *m, struct ent *e, const char *s, size_t n)
+{
+	if (is_text(e) && !charset_is_plain(e->p.charset)) {
+		if (!e->cd_tried) {
+			e->cd_tried = 1;
+			e->cd = iconv_open("UTF-8", e->p.charset);
+		}
+		if (e->cd != (iconv_t)-1) {
+			nf_buf_reset(&m->conv);
+			if (conv_with(e->cd, s, n, &m->conv) == NF_BUF_NOMEM)
+				return m->stop = -1;
+			return emit(m, NF_MIME_LINE, e, NULL, nf_buf_cstr(&m->conv), m->conv.len);
+		}
+	}
+	if (s[n] != '\0') {
+		/* the handler gets NUL-terminated lines */
+		nf_buf_reset(&m->conv);
+		if (nf_buf_append(&m->conv, s, n) == NF_BUF_NOMEM)
+			return m->stop = -1;
+		s = nf_buf_cstr(&m->conv);
+	}
+	return emit(m, NF_MIME_LINE, e, NULL, s, n);
+}
+
+/* Emit the complete lines held in e->dec, keep the rest. */
+static int
+dec_lines(struct nf_mime *m, struct ent *e, int flush)
+{
+	size_t i, start = 0;
+	char *d = e->dec.data;
+
+	if (d == NULL)
+		return 0;
+	for (i = 0; i < e->dec.len && !m->stop; i++) {
+		if (d[i] != '\n' && d[i] != '\r')
+			continue;
+		{
+			char save = d[i];
+
+			d[i] = '\0';
+			body_out(m, e, d + start, i - start);
+			d[i] = save;
+		}
+		if (d[i] == '\r' && i + 1 < e->dec.len && d[i + 1] == '\n')
+			i++;
+		start = i + 1;
+	}
+	if (flush && start < e->dec.len && !m->stop) {
+		body_out(m, e, d + start, e->dec.len - start);
+		start = e->dec.len;
+	}
+	if (start > 0) {
+		memmove(d, d + start, e->dec.len - start);
+		e->dec.len -= start;
+		d[e->dec.len] = '\0';
+	}
+	/* a decoded "line" longer than a line may be: pass it on in pieces */
+	if (e->dec.len >= m->lim.max_line && !m->stop) {
+		m->flags |= NF_MIME_CUT_LINE;
+		body_out(m, e, d, e->dec.len);
+		nf_buf_reset(&e->dec);
+	}
+	return m->stop;
+}
+
+static int
+dec_append(struct nf_mime *m, struct ent *e, const char *s, size_t n)
+{
+	if (nf_buf_append(&e->dec, s, n) == NF_BUF_NOMEM)
+		return m->stop = -1;
+	return 0;
+}
+
+static int
+body_line(struct nf_mime *m, struct ent *e, const char *l, size_t n)
+{
+	size_t i;
+
+	if (e->closed || e->skip)
+		return 0;	/* epilogue, or unwanted */
+	if (e->p.enc == NF_MIME_QP) {
+		size_t end = n;
+		int soft = 0;
+
+		while (end > 0 && (l[end - 1] == ' ' || l[end - 1] == '\t'))
+			end--;
+		if (end > 0 && l[end - 1] == '=') {
+			soft = 1;
+			end--;
+		}
+		size_t run = 0;	/* literal bytes not yet appended */
+
+		for (i = 0; i < end && !m->stop; i++) {
+			int h1, h2;
+
+			if (l[i] == '=' && i + 2 < end &&
+			    (h1 = hexval((unsigned char)l[i + 1])) >= 0 &&
+			    (h2 = hexval((unsigned char)l[i + 2])) >= 0) {
+				char c = (char)(h1 * 16 + h2);
+
+				if (run)
+					dec_append(m, e, l + i - run, run);
+				run = 0;
+				dec_append(m, e, &c, 1);
+				i += 2;
+			} else
+				run++;
+		}
+		if (run && !m->stop)
+			dec_append(m, e, l + end - run, run);
+		if (!soft)
+			dec_append(m, e, "\n", 1);
+		return dec_lines(m, e, 0);
+	}
+	if (e->p.enc == NF_MIME_BASE64) {
+		char out[768];
+		size_t o = 0;
+
+		for (i = 0; i < n && !m->stop; i++) {
+			int v = b64val((unsigned char)l[i]);
+
+			if (v < 0)
+				continue;
+			e->b64 = (e->b64 << 6) | (unsigned)v;
+			if (++e->b64n == 4) {
+				out[o++] = (char)(e->b64 >> 16);
+				out[o++] = (char)(e->b64 >> 8);
+				out[o++] = (char)e->b64;
+				e->b64 = 0;
+				e->b64n = 0;
+				if (o + 3 > sizeof(out)) {
+					dec_append(m, e, out, o);
+					o = 0;
+				}
+			}
+		}
+		if (o && !m->stop)
+			dec_append(m, e, out, o);
+		return dec_lines(m, e, 0);
+	}
+	return body_out(m, e, l, n);
+}
+
+static void
+ent_init(struct nf_mime *m, struct ent *e, unsigned depth, unsigned in_message,
+    const char *deftype)
+{
+	memset(e, 0, sizeof(*e));
+	e->p.depth = depth;
+	e->p.in_message = in_message;
+	e->p.index = m->nparts++;
+	snprintf(e->p.type, sizeof(e->p.type), "%s", deftype);
+	nf_buf_init(&e->hdr, m->lim.max_header);
+	nf_buf_init(&e->dec, m->lim.max_line + 4);
+	e->cd = (iconv_t)-1;
+}
+
+static void
+ent_release(struct ent *e)
+{
+	nf_buf_free(&e->hdr);
+	nf_buf_free(&e->dec);
+	if (e->cd != (iconv_t)-1)
+		iconv_close(e->cd);
+	e->cd = (iconv_t)-1;
+}
+
+static int header_done(struct nf_mime *m, struct ent *e);
+
+static int
+pop(struct nf_mime *m)
+{
+	struct ent *e = &m->ents[m->n - 1];
+
+	if (!e->in_body) {
+		/* ended inside its header block (a boundary came first) */
+		header_done(m, e);
+		e->in_body = 1;
+		if (e->p.headers_only)
+			snprintf(e->p.type, sizeof(e->p.type), "text/plain");
+		emit(m, NF_MIME_BODY, e, NULL, NULL, 0);
+	}
+	if (e->in_body && e->p.enc == NF_MIME_BASE64 && e->b64n >= 2) {
+		char o[2] = { (char)(e->b64 >> 4), 0 };
+
+		if (e->b64n == 3) {
+			o[0] = (char)(e->b64 >> 10);
+			o[1] = (char)(e->b64 >> 2);
+		}
+		dec_append(m, e, o, (size_t)e->b64n - 1);
+	}
+	if (e->in_body)
+		dec_lines(m, e, 1);
+	emit(m, NF_MIME_END, e, NULL, NULL, 0);
+	ent_release(e);
+	m->n--;
+	return m->stop;
+}
+
+/* Interpret a finished header field of the top entity and pass it on. */
+static int
+header_done(struct nf_mime *m, struct ent *e)
+{
+	char *h = e->hdr.data, *colon, *v;
+	size_t nlen, vlen;
+
+	if (h == NULL || e->hdr.len == 0)
+		return 0;
+	if (e->hdr.truncated)
+		m->flags |= NF_MIME_CUT_HEADER;
+	colon = memchr(h, ':', e->hdr.len);
+	if (colon == NULL)
+		goto out;
+	nlen = (size_t)(colon - h);
+	while (nlen > 0 && (h[nlen - 1] == ' ' || h[nlen - 1] == '\t'))
+		nlen--;
+	v = colon + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	vlen = e->hdr.len - (size_t)(v - h);
+	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+		v[--vlen] = '\0';
+	h[nlen] = '\0';
+	if (++e->nheaders > m->lim.max_headers) {
+		m->flags |= NF_MIME_CUT_HEADERS;
+		goto out;
+	}
+	if (strcasecmp(h, "content-type") == 0 && !e->p.headers_only) {
+		size_t tl = strcspn(v, "; \t");
+
+		lower_copy(e->p.type, sizeof(e->p.type), v, tl);
+		if (strchr(e->p.type, '/') == NULL)
+			snprintf(e->p.type, sizeof(e->p.type), "text/plain");
+		if (nf_mime_param(v, "charset", e->p.charset, sizeof(e->p.charset)))
+			lower_copy(e->p.charset, sizeof(e->p.charset), e->p.charset,
+			    strlen(e->p.charset));
+		if (nf_mime_param(v, "report-type", e->p.report_type, sizeof(e->p.report_type)))
+			lower_copy(e->p.report_type, sizeof(e->p.report_type),
+			    e->p.report_type, strlen(e->p.report_type));
+		if (!nf_mime_param(v, "boundary", e->boundary, sizeof(e->boundary)))
+			e->boundary[0] = '\0';
+		e->blen = strlen(e->boundary);
+	} else if (strcasecmp(h, "content-transfer-encoding") == 0 && !e->p.headers_only) {
+		if (strncasecmp(v, "quoted-printable", 16) == 0)
+			e->p.enc = NF_MIME_QP;
+		else if (strncasecmp(v, "base64", 6) == 0)
+			e->p.enc = NF_MIME_BASE64;
+		else
+			e->p.enc = NF_MIME_IDENTITY;
+	}
+	emit(m, NF_MIME_HEADER, e, h, v, vlen);
+out:
+	nf_buf_reset(&e->hdr);
+	return m->stop;
+}
+
+static int
+push_child(struct nf_mime *m, const char *deftype, int headers_only)
+{
+	struct ent *parent = &m->ents[m->n - 1];
+	struct ent *c;
+
+	if (m->n > m->lim.max_depth) {
+		m->flags |= NF_MIME_CUT_DEPTH;
+		return 0;
+	}
+	c = &m->ents[m->n];
+	ent_init(m, c, parent->p.depth + 1,
+	    parent->p.in_message + (parent->container ? 1 : 0), deftype);
+	c->p.headers_only = headers_only;
+	m->n++;
+	return 1;
+}
+
+static int
+headers_end(struct nf_mime *m, struct ent *e)
+{
+	const char *t = e->p.type;
+
+	e->in_body = 1;
+	if (e->p.headers_only) {
+		/* the header block of a text/rfc822-headers part: the rest is text */
+		snprintf(e->p.type, sizeof(e->p.type), "text/plain");
+		e->p.enc = NF_MIME_IDENTITY;
+	}
+	if (strncmp(t, "multipart/", 10) == 0) {
+		if (e->blen > 0) {
+			e->multipart = 1;
+			e->digest = strcmp(t, "multipart/digest") == 0;
+		} else
+			snprintf(e->p.type, sizeof(e->p.type), "text/plain");
+	}
+	emit(m, NF_MIME_BODY, e, NULL, NULL, 0);
+	if (m->stop)
+		return m->stop;
+	if (!e->multipart && e->p.enc == NF_MIME_IDENTITY &&
+	    (strcmp(t, "message/rfc822") == 0 || strcmp(t, "message/global") == 0 ||
+	    strcmp(t, "text/rfc822-headers") == 0 ||
+	    strcmp(t, "message/rfc822-headers") == 0 ||
+	    strcmp(t, "text/rfc822-header") == 0)) {
+		int ho = strstr(t, "headers") != NULL || strstr(t, "header") != NULL;
+
+		e->container = 1;
+		if (!push_child(m, "text/plain", ho))
+			e->container = 0;
+	}
+	return m->stop;
+}
+
+static int
+header_line(struct nf_mime *m, struct ent *e, const char *l, size_t n)
+{
+	if (n == 0) {
+		if (header_done(m, e))
+			return m->stop;
+		return headers_end(m, e);
+	}
+	if (l[0] == ' ' || l[0] == '\t') {
+		if (e->hdr.len > 0) {
+			if (nf_buf_append(&e->hdr, l, n) == NF_BUF_NOMEM)
+				return m->stop = -1;
+			return 0;
+		}
+		if (e->nheaders > 0)
+			return 0;	/* stray continuation: skip */
+	} else {
+		size_t i;
+
+		/* field name: printable ASCII up to a colon */
+		for (i = 0; i < n && l[i] != ':' && l[i] > ' ' && l[i] < 127; i++)
+			;
+		if (i > 0 && i < n && l[i] == ':') {
+			if (header_done(m, e))
+				return m->stop;
+			if (nf_buf_append(&e->hdr, l, n) == NF_BUF_NOMEM)
+				return m->stop = -1;
+			return 0;
+		}
+		if (i < n && l[i] == ' ' && i > 0) {
+			/* "Name : value" */
+			size_t j = i;
+
+			while (j < n && l[j] == ' ')
+				j++;
+			if (j < n && l[j] == ':') {
+				if (header_done(m, e))
+					return m->stop;
+				if (nf_buf_append(&e->hdr, l, n) == NF_BUF_NOMEM)
+					return m->stop = -1;
+				return 0;
+			}
+		}
+	}
+	/* not a header: the header block ended without its blank line */
+	if (header_done(m, e) || headers_end(m, e))
+		return m->stop;
+	e = &m->ents[m->n - 1];
+	if (!e->in_body)
+		return header_line(m, e, l, n);	/* a container's child: its headers */
+	return body_line(m, e, l, n);
+}
+
+/* Does line l open or close a part of an enclosing multipart?  Returns the
+ * index of that multipart entity and sets *close, or -1. */
+static long
+boundary_of(struct nf_mime *m, const char *l, size_t n, int *close)
+{
+	size_t i;
+
+	if (n < 3 || l[0] != '-' || l[1] != '-')
+		return -1;
+	for (i = m->n; i-- > 0;) {
+		struct ent *e = &m->ents[i];
+		size_t k;
+
+		if (!e->multipart || !e->in_body || e->blen == 0)
+			continue;
+		if (n < 2 + e->blen || memcmp(l + 2, e->boundary, e->blen) != 0)
+			continue;
+		k = 2 + e->blen;
+		*close = n >= k + 2 && l[k] == '-' && l[k + 1] == '-';
+		if (*close)
+			k += 2;
+		while (k < n && (l[k] == ' ' || l[k] == '\t'))
+			k++;
+		if (k != n)
+			continue;	/* a longer boundary that starts the same */
+		return (long)i;
+	}
+	return -1;
+}
+
+static int
+line_in(struct nf_mime *m, const char *l, size_t n)
+{
+	struct ent *e;
+	int close = 0;
+	long b = boundary_of(m, l, n, &close);
+
+	if (b >= 0) {
+		while (m->n > (size_t)b + 1)
+			if (pop(m))
+				return m->stop;
+		e = &m->ents[b];
+		if (close) {
+			e->closed = 1;
+			return 0;
+		}
+		e->closed = 0;
+		push_child(m, e->digest ? "message/rfc822" : "text/plain", 0);
+		return 0;
+	}
+	e = &m->ents[m->n - 1];
+	if (!e->in_body) {
+		/* an mbox "From " separator before the first header */
+		if (m->n == 1 && e->nheaders == 0 && e->hdr.len == 0 && n >= 5 &&
+		    memcmp(l, "From ", 5) == 0)
+			return 0;
+		return header_line(m, e, l, n);
+	}
+	if (e->container)
+		return 0;	/* child popped at its depth limit */
+	return body_line(m, e, l, n);
+}
+
+struct nf_mime *
+nf_mime_new(const struct nf_mime_limits *lim, const struct nf_mime_handler *h)
+{
+	struct nf_mime *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->lim = lim ? *lim : mime_defaults;
+	if (m->lim.max_line < 80)
+		m->lim.max_line = 80;
+	if (m->lim.max_depth < 1)
+		m->lim.max_depth = 1;
+	m->h = *h;
+	m->ents = calloc(m->lim.max_depth + 1, sizeof(*m->ents));
+	if (m->ents == NULL) {
+		free(m);
+		return NULL;
+	}
+	nf_buf_init(&m->line, m->lim.max_line);
+	nf_buf_init(&m->conv, m->lim.max_line * 4 + 16);
+	ent_init(m, &m->ents[0], 0, 0, "text/plain");
+	m->n = 1;
+	return m;
+}
+
+int
+nf_mime_push(struct nf_mime *m, const char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (m->stop)
+		return m->stop;
+	if (m->bytes >= m->lim.max_bytes) {
+		m->flags |= NF_MIME_CUT_BYTES;
+		return 0;
+	}
+	if (len > m->lim.max_bytes - m->bytes) {
+		m->flags |= NF_MIME_CUT_BYTES;
+		len = m->lim.max_bytes - m->bytes;
+	}
+	m->bytes += len;
+	while (i < len && !m->stop) {
+		const char *p = data + i;
+		size_t rest = len - i, k;
+
+		if (m->cr) {
+			m->cr = 0;
+			if (*p == '\n') {
+				i++;
+				continue;
+			}
+		}
+		{
+			/* the nearest line end: memchr is much faster than a byte loop */
+			const char *lf = memchr(p, '\n', rest);
+			const char *cr = memchr(p, '\r', lf ? (size_t)(lf - p) : rest);
+
+			k = cr ? (size_t)(cr - p) : lf ? (size_t)(lf - p) : rest;
+		}
+		if (k > 0) {
+			size_t room = m->lim.max_line - m->line.len;
+			size_t take = k < room ? k : room;
+
+			if (nf_buf_append(&m->line, p, take) == NF_BUF_NOMEM)
+				return m->stop = -1;
+			if (take < k || m->line.len >= m->lim.max_line) {
+				/* overlong line: hand on what we have, go on */
+				m->flags |= NF_MIME_CUT_LINE;
+				line_in(m, nf_buf_cstr(&m->line), m->line.len);
+				nf_buf_reset(&m->line);
+				i += take;
+				continue;
+			}
+		}
+		i += k;
+		if (k == rest)
+			break;
+		m->cr = p[k] == '\r';
+		i++;
+		line_in(m, nf_buf_cstr(&m->line), m->line.len);
+		nf_buf_reset(&m->line);
+	}
+	return m->stop;
+}
+
+int
+nf_mime_finish(struct nf_mime *m)
+{
+	if (m->line.len > 0 && !m->stop) {
+		line_in(m, nf_buf_cstr(&m->line), m->line.len);
+		nf_buf_reset(&m->line);
+	}
+	while (m->n > 0 && !m->stop) {
+		struct ent *e = &m->ents[m->n - 1];
+
+		if (!e->in_body && (header_done(m, e) || headers_end(m, e)))
+			break;
+		e = &m->ents[m->n - 1];
+		if (!e->in_body)
+			continue;	/* a child just opened: close it next round */
+		pop(m);
+	}
+	return m->stop;
+}
+
+unsigned
+nf_mime_flags(const struct nf_mime *m)
+{
+	return m->flags;
+}
+
+void
+nf_mime_free(struct nf_mime *m)
+{
+	if (m == NULL)
+		return;
+	while (m->n > 0)
+		ent_release(&m->ents[--m->n]);
+	nf_buf_free(&m->line);
+	nf_buf_free(&m->conv);
+	free(m->ents);
+	free(m);
+}
