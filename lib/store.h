@@ -184,6 +184,9 @@ int nf_store_email_state(struct nf_store *s, const char *email,
  */
 #define NF_STORE_SNAPSHOT_MS 10
 void nf_store_release(struct nf_store *s);
+/* 1 when the handle has no transaction open (none of the caller's, no
+ * snapshot, none left behind by a failure): safe to lend out again. */
+int nf_store_idle(struct nf_store *s);
 
 /* ---- events ------------------------------------------------------------ */
 
@@ -289,11 +292,13 @@ int nf_store_delivery_add(struct nf_store *s, const struct nf_delivery_in *d);
 
 /*
  * The timeline for `notifilterctl trace KEY`: every event about KEY in time
- * order (ties by insertion order).  KEY is a normalised email (events whose
- * address is it), an E.164 phone (events of the phone, of the contact who
- * has that phone and that contact's email, and of messages whose phone hint
- * is it), or a token (every event carrying that token).  NOTFOUND when
- * nothing at all is known about KEY.
+ * order (ties by insertion order).  KEY is an E.164 phone (events of the
+ * phone, of the contact who has that phone and that contact's email, and of
+ * messages whose valid phone hint is it), a normalised email (events whose
+ * address is it; when a contact has that email and a phone, exactly the
+ * timeline of that phone, so either key of a contact gives the same), or a
+ * token (every event carrying that token).  NOTFOUND when nothing at all is
+ * known about KEY.
  */
 int nf_store_trace(struct nf_store *s, const char *key,
     int (*fn)(const struct nf_event *, void *), void *arg);

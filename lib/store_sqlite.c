@@ -250,6 +250,17 @@ nf_store_release(struct nf_store *s)
 		sqlite3_step(st);
 		sqlite3_reset(st);
 	}
+	/* if the COMMIT did not end it, ROLLBACK must: a snapshot left open
+	 * would turn the next writer's BEGIN into an error and its COMMIT
+	 * into a no-op */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+nf_store_idle(struct nf_store *s)
+{
+	return s->depth == 0 && !s->snap && sqlite3_get_autocommit(s->db);
 }
 
 sqlite3_stmt *
@@ -433,6 +444,10 @@ nf_store_begin(struct nf_store *s)
 	nf_store_release(s);
 	if (s->depth > 0 && sqlite3_get_autocommit(s->db))
 		s->depth = 0;	/* an error rolled the outer one back */
+	if (s->depth == 0 && !sqlite3_get_autocommit(s->db))
+		/* a transaction nobody owns (never ours to keep): end it, so
+		 * this one really starts and really commits */
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	rc = nf_st_exec(s, s->depth > 0 ? NF_ST_SAVEPOINT : NF_ST_BEGIN,
 	    "starting a transaction");
 	if (rc == NF_STORE_OK)
@@ -553,8 +568,10 @@ nf_store_email_state(struct nf_store *s, const char *email,
 	if (s->depth == 0)
 		snapshot(s);
 	if ((st = s->st[NF_ST_EMAIL_STATE]) == NULL &&
-	    (st = st_prepare(s, NF_ST_EMAIL_STATE)) == NULL)
+	    (st = st_prepare(s, NF_ST_EMAIL_STATE)) == NULL) {
+		nf_store_release(s);
 		return NF_STORE_ERR;
+	}
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

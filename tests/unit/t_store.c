@@ -847,6 +847,50 @@ out:
 	nf_store_close(b);
 }
 
+/*
+ * A lookup that fails (the policy table renamed away under a running
+ * daemon) must not leave the handle inside a transaction: writes made on it
+ * afterwards were reported as stored and were never committed.
+ */
+static void
+test_failed_lookup(const char *path)
+{
+	struct nf_store *a = NULL, *b = NULL;
+	struct nf_suppression sup, got;
+	struct nf_email_state st;
+	int rc;
+
+	nf_store_open(path, 0, 500, &a, err, sizeof err);
+	ok(a != NULL, "a handle for the failed-lookup case");
+	if (a == NULL)
+		return;
+	nf_store_email_state(a, "fl0@example.com", &st);
+	is_int(raw_exec(path, "ALTER TABLE email_policy RENAME TO email_policy_away"),
+	    SQLITE_OK, "the policy table is renamed away by another process");
+	usleep((NF_STORE_SNAPSHOT_MS + 20) * 1000);	/* past the snapshot */
+	rc = nf_store_email_state(a, "fl1@example.com", &st);
+	ok(rc == NF_STORE_ERR || rc == NF_STORE_BUSY, "the lookup fails (rc %d)", rc);
+	ok(nf_store_idle(a), "the handle is left with no transaction open");
+	/* a handle that never prepared the lookup fails earlier, at prepare */
+	nf_store_open(path, 0, 500, &b, err, sizeof err);
+	rc = b ? nf_store_email_state(b, "fl2@example.com", &st) : -1;
+	ok(rc == NF_STORE_ERR || rc == NF_STORE_BUSY, "a fresh handle's lookup fails (rc %d)", rc);
+	ok(b && nf_store_idle(b), "and leaves no transaction open either");
+	is_int(raw_exec(path, "ALTER TABLE email_policy_away RENAME TO email_policy"),
+	    SQLITE_OK, "the table comes back");
+	set_sup(&sup, "fl3@example.com", NF_CH_EMAIL, "after", 0);
+	is_int(nf_store_suppress_add(a, &sup), NF_STORE_OK, "a write on the first handle");
+	set_sup(&sup, "fl4@example.com", NF_CH_EMAIL, "after", 0);
+	is_int(b ? nf_store_suppress_add(b, &sup) : -1, NF_STORE_OK, "a write on the second");
+	is_int(raw_int(path, "SELECT count(*) FROM suppressions WHERE address IN "
+	    "('fl3@example.com', 'fl4@example.com')"),
+	    2, "both are committed: another connection sees them");
+	is_int(nf_store_suppress_find(a, "fl4@example.com", NF_CH_EMAIL, &got),
+	    NF_STORE_OK, "and the handles read each other's");
+	nf_store_close(a);
+	nf_store_close(b);
+}
+
 /* ---- pool ------------------------------------------------------------------ */
 
 struct worker {
@@ -978,6 +1022,7 @@ main(void)
 		nf_store_close(s);
 		test_busy(main_db);
 		test_snapshot(main_db);
+		test_failed_lookup(main_db);
 		test_pool(main_db);
 	}
 	cleanup();
