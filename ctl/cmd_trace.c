@@ -43,7 +43,8 @@ const char nf_cmd_trace_doc[] =
     "\n"
     "  KEY is a message token (\"1\" and 32 letters a-z and digits 2-7, any\n"
     "  case), a phone number (+CC..., or national with DefaultCountry), or an\n"
-    "  email address; a phone also covers the contact's email address.\n"
+    "  email address.  A contact's phone and email give the same timeline:\n"
+    "  both addresses, and messages whose phone hint is the phone.\n"
     "  Text: the contact (consent per channel, suppressions), then each\n"
     "  message with its steps (time UTC, step, outcome, evidence) and one\n"
     "  verdict line per recipient (\"=> ...\"), then the contact's history.\n"
@@ -480,6 +481,7 @@ oom:
 	fprintf(stderr, "notifilterctl trace: out of memory\n");
 	return NF_EX_SOFTWARE;
 }
+
 /* ---- the command -------------------------------------------------------- */
 
 int

@@ -564,14 +564,51 @@ out:
 
 /* ---- trace --------------------------------------------------------------- */
 
+/* The phone of the contact whose email is `email`, into phone[]: "" when
+ * there is no such contact or it has no phone.  NF_STORE_* result. */
+static int
+phone_of_email(struct nf_store *s, const char *email,
+    char phone[NF_STORE_PHONE_MAX])
+{
+	sqlite3_stmt *st;
+	const char *p;
+	int rc;
+
+	phone[0] = '\0';
+	if ((st = nf_st_get(s, NF_ST_CONTACT_BY_EMAIL)) == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	/* column 2 of CONTACT_COLS; a phone that would not fit is not one
+	 * the store wrote: trace the email alone rather than a cut key */
+	if (rc == SQLITE_ROW && (p = (const char *)sqlite3_column_text(st, 2))
+	    != NULL && strlen(p) < NF_STORE_PHONE_MAX)
+		memcpy(phone, p, strlen(p) + 1);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return nf_st_fail(s, rc, "looking up the contact's phone");
+	return NF_STORE_OK;
+}
+
+/*
+ * An email of a contact with a phone is traced as that phone: the phone
+ * statement already covers the contact's email, its id and the messages
+ * whose valid phone hint is the phone, so both keys of one contact give
+ * the same timeline from one indexed statement.  The phone is read before
+ * the timeline, outside one transaction: a contact edited in between
+ * gives the timeline of either its old or its new phone, never a mix.
+ */
 int
 nf_store_trace(struct nf_store *s, const char *key,
     int (*fn)(const struct nf_event *, void *), void *arg)
 {
+	char phone[NF_STORE_PHONE_MAX];
 	struct nf_message *m;
 	struct nf_event ev;
 	sqlite3_stmt *st;
 	enum nf_st which;
+	const char *bind = key;
 	size_t n = 0;
 	int rc, r = 0;
 
@@ -580,10 +617,18 @@ nf_store_trace(struct nf_store *s, const char *key,
 		    s->path);
 	which = key[0] == '+' ? NF_ST_TRACE_PHONE : strchr(key, '@') ?
 	    NF_ST_EVENT_OF : NF_ST_TRACE_TOKEN;
+	if (which == NF_ST_EVENT_OF) {
+		if ((rc = phone_of_email(s, key, phone)) != NF_STORE_OK)
+			return rc;
+		if (phone[0] != '\0') {
+			which = NF_ST_TRACE_PHONE;
+			bind = phone;
+		}
+	}
 	/* a statement of its own: fn may use this handle (message_find) */
 	if ((st = nf_st_fresh(s, which)) == NULL)
 		return NF_STORE_ERR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, bind, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		n++;
 		ev.time = sqlite3_column_int64(st, 0);

@@ -111,7 +111,7 @@ has "$T/out" "email     granted" "consent per channel"
 has "$T/out" "sms       none" "a channel with no record"
 has "$T/out" "suppressed no" "not suppressed"
 has "$T/out" "  token    $T1" "message 1 has the token"
-has "$T/out" "message 1 of 2: 2023-11-14T22:13:21Z, queue 4AAA1" "message 1 heading: time and queue id"
+has "$T/out" "message 1 of 3: 2023-11-14T22:13:21Z, queue 4AAA1" "message 1 heading: time and queue id"
 has "$T/out" "Shop <noreply@shop.example>" "From shown"
 has "$T/out" "Your order 1234 has shipped" "Subject shown"
 has "$T/out" "2023-11-14T22:13:20Z  decided   allowed" "decision step: time, step, outcome"
@@ -124,7 +124,7 @@ has "$T/out" "on the roof" "with its detail"
 hasnt "$T/out" "carol@" "jane's trace has none of carol's events"
 hasnt "$T/out" "dave@" "nor dave's"
 hasnt "$T/out" "bob@" "nor bob's"
-hasnt "$T/out" "zoe@" "an email key leaves out messages that only hint jane's phone"
+has "$T/out" "=> zoe@example.com: queued as 4EEE5" "an email key covers messages whose phone hint is jane's phone"
 has "$T/out" "history" "history section"
 has "$T/out" "contact added" "history has the contact event"
 has "$T/out" "email consent granted" "history has the consent event"
@@ -140,8 +140,8 @@ is_eq "$(pyq "$T/out" 'j["key"], j["kind_of_key"], j["contact"]["name"], j["cont
     "('jane@example.com', 'email', 'Jane Doe', '+491512345678', 'granted', False)" \
     "--json key, kind_of_key, contact"
 is_eq "$(pyq "$T/out" '[(m["token"], m["queue_id"]) for m in j["messages"]]')" \
-    "[('$T1', '4AAA1'), ('$T2', '4BBB2')]" "--json two messages, in order"
-is_eq "$(pyq "$T/out" 'sorted(set(e["address"] for m in j["messages"] for e in m["events"]))')" \
+    "[('$T1', '4AAA1'), ('$T2', '4BBB2'), ('$T5', '4EEE5')]" "--json three messages (the last by phone hint), in order"
+is_eq "$(pyq "$T/out" 'sorted(set(e["address"] for e in j["messages"][0]["events"]))')" \
     "['jane@example.com']" "--json: only jane's events in the 3-recipient message"
 is_eq "$(pyq "$T/out" '[e["kind"] for e in j["messages"][0]["events"]]')" \
     "['decision', 'tagged', 'queued', 'delivery', 'carrier-pigeon']" \
@@ -150,7 +150,7 @@ is_eq "$(pyq "$T/out" '(lambda m: (m["sender"], m["from"], m["subject"], m["mess
     "('noreply@shop.example', 'Shop <noreply@shop.example>', 'Your order 1234 has shipped', '<m1@shop.example>', 'shipping', 'bounce+$T1@bounce.example', True, True)" \
     "--json message fields"
 is_eq "$(pyq "$T/out" '[(r["address"], r["outcome"]) for m in j["messages"] for r in m["recipients"]]')" \
-    "[('jane@example.com', 'delivered'), ('jane@example.com', 'queued')]" "--json verdicts"
+    "[('jane@example.com', 'delivered'), ('jane@example.com', 'queued'), ('zoe@example.com', 'queued')]" "--json verdicts"
 is_eq "$(pyq "$T/out" '(lambda e: (e["time"], e["outcome"], e["rule"], "relay=mx.example.net" in e["detail"]))(j["messages"][0]["events"][3])')" \
     "('2023-11-14T22:13:25Z', 'sent', 'sent', True)" "--json delivery event"
 is_eq "$(pyq "$T/out" 'j["messages"][1]["subject_decoded"]')" "Grüße aus München" \
