@@ -4,9 +4,9 @@
  * releases what it took.  Nothing else happens here, so the handlers can
  * be driven by the link-time fake of smfi_* in tests/milter/.
  *
- * RCPT, EOM, ABORT and CLOSE use the configuration reference the message
- * took at MAIL (ctx.c), so a reload never changes the rules in the middle
- * of a message.
+ * RCPT, HEADER, EOM, ABORT and CLOSE use the configuration and key
+ * references the message took at MAIL (ctx.c), so a reload never changes
+ * the rules or the key in the middle of a message.
  */
 #include <stddef.h>
 
@@ -43,12 +43,15 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct nf_conf *conf = nf_milter_conf_get();
+	struct nf_conf *conf;
+	struct nf_milter_key *key;
 	sfsistat rc;
 
-	rc = nf_handle_mail(ctx, conf, argv);
+	nf_milter_state_get(&conf, &key);
+	rc = nf_handle_mail(ctx, conf, key, argv);
 	if (conf != NULL)
 		nf_conf_unref(conf);
+	nf_milter_key_unref(key);
 	return rc;
 }
 
@@ -56,6 +59,12 @@ static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	return nf_handle_rcpt(ctx, argv);
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	return nf_handle_header(ctx, name, value);
 }
 
 static sfsistat
@@ -82,10 +91,11 @@ nf_milter_desc(void)
 	struct smfiDesc d = {
 		.xxfi_name = "notifilter",
 		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_DELRCPT,
+		.xxfi_flags = NF_MILTER_EDITS,
 		.xxfi_connect = cb_connect,
 		.xxfi_envfrom = cb_envfrom,
 		.xxfi_envrcpt = cb_envrcpt,
+		.xxfi_header = cb_header,
 		.xxfi_eom = cb_eom,
 		.xxfi_abort = cb_abort,
 		.xxfi_close = cb_close,

@@ -6,9 +6,22 @@
  * message is notification traffic at all (everything else is accepted at
  * once, unrecorded, so Postfix skips the remaining steps); RCPT decides
  * each distinct recipient once, through one store lookup and lib/policy;
- * EOM applies removals or discards the message; ABORT and CLOSE end the
- * message.  Every first decision is buffered in the message and becomes an
- * event when the message ends (ctx.c).
+ * HEADER keeps the few header values the record needs (ctx.c, bounded);
+ * EOM applies removals or discards the message, then tags it; ABORT and
+ * CLOSE end the message.  Every first decision is buffered in the message
+ * and becomes an event when the message ends (ctx.c).
+ *
+ * Tagging (EOM, Mode enforce, a message with at least one allowed
+ * recipient, BounceDomain and SecretFile set): a fresh token (tag.c);
+ * X-Notifilter-ID copies the application wrote are removed and ours is
+ * added; the envelope sender becomes the VERP address; with RequestDSN each
+ * allowed recipient whose client gave no NOTIFY is removed and re-added
+ * with NOTIFY=SUCCESS,FAILURE,DELAY and ORCPT.  Every copy of every control
+ * header is removed, last to first, also when tagging is off.  Monitor mode
+ * makes no edit but still records the message (applied = 0).  Mail with a
+ * null sender is never touched (Postfix's own bounces pass here when
+ * internal_mail_filter_classes includes bounce).  Any edit the MTA refuses
+ * tempfails the message, so nothing leaves half-tagged.
  *
  * The non-SMTP path (sendmail(1) -> pickup -> cleanup, and mail Postfix
  * generates itself) cannot reject or tempfail a recipient: Postfix calls
@@ -41,13 +54,16 @@
 #include "ctx.h"
 #include "log.h"
 #include "milter.h"
+#include "phone.h"
 #include "policy.h"
+#include "tag.h"
 
 #define NF_REPLY_MAX 1200
 
-/* Protocol steps notifilter does not need: Postfix then skips them. */
-#define NF_SKIP_STEPS (SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH | \
-	SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+/* Protocol steps notifilter does not need: Postfix then skips them.
+ * Headers are needed (the record and the control headers). */
+#define NF_SKIP_STEPS (SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOBODY | \
+	SMFIP_NOUNKNOWN | SMFIP_NODATA)
 
 static struct nf_conn *
 conn_of(SMFICTX *ctx)
@@ -60,11 +76,17 @@ nf_handle_negotiate(SMFICTX *ctx, struct nf_conf *conf, unsigned long f0,
     unsigned long f1, unsigned long *pf0, unsigned long *pf1,
     unsigned long *pf2, unsigned long *pf3)
 {
-	(void)conf;
-	*pf0 = f0 & SMFIF_DELRCPT;
+	*pf0 = f0 & NF_MILTER_EDITS;
 	if (!(f0 & SMFIF_DELRCPT))
 		nf_warn("the MTA does not allow recipient removal: drop and "
 		    "non-SMTP decisions will tempfail their messages");
+	if ((f0 & NF_MILTER_EDITS) != NF_MILTER_EDITS && conf != NULL &&
+	    conf->mode != NF_MODE_MONITOR)
+		nf_warn("the MTA does not offer every edit notifilter makes "
+		    "(offered 0x%lx, needs 0x%lx: headers, sender, recipients "
+		    "with parameters; Postfix >= 3.0): policed messages whose "
+		    "edits it refuses will be tempfailed", f0 & NF_MILTER_EDITS,
+		    (unsigned long)NF_MILTER_EDITS);
 	*pf1 = f1 & NF_SKIP_STEPS;
 	*pf2 = 0;
 	*pf3 = 0;
@@ -128,7 +150,8 @@ nf_handle_connect(SMFICTX *ctx, struct nf_conf *conf, const char *host,
 }
 
 sfsistat
-nf_handle_mail(SMFICTX *ctx, struct nf_conf *conf, char **argv)
+nf_handle_mail(SMFICTX *ctx, struct nf_conf *conf, struct nf_milter_key *key,
+    char **argv)
 {
 	struct nf_conn *c = conn_of(ctx);
 	const char *sender = argv != NULL && argv[0] != NULL ? argv[0] : "";
@@ -148,7 +171,7 @@ nf_handle_mail(SMFICTX *ctx, struct nf_conf *conf, char **argv)
 	if (conf == NULL || !nf_policy_is_notification(conf, sender))
 		return SMFIS_ACCEPT;
 	nonsmtp = c->nonsmtp_name || (c->local_emul && sender[0] != '<');
-	c->msg = nf_msg_new(conf, sender, nonsmtp);
+	c->msg = nf_msg_new(conf, key, sender, nonsmtp);
 	if (c->msg == NULL) {
 		nf_err("out of memory at MAIL: tempfailing the message");
 		return SMFIS_TEMPFAIL;
@@ -313,6 +336,11 @@ nf_handle_rcpt(SMFICTX *ctx, char **argv)
 	r = nf_msg_add(m, arg, key, h);
 	if (r == NULL)
 		return rcpt_untracked(ctx, m);
+	if (argv != NULL && argv[0] != NULL &&
+	    nf_rcpt_set_esmtp(r, argv + 1) != 0) {
+		r->rule = NULL;
+		return rcpt_untracked(ctx, m);
+	}
 	if (prev != NULL) {
 		/* decided once per message: repeat the answer, no new event
 		 * (prev may have moved with the realloc: find it again) */
@@ -354,6 +382,165 @@ nf_handle_rcpt(SMFICTX *ctx, char **argv)
 }
 
 sfsistat
+nf_handle_header(SMFICTX *ctx, const char *name, const char *value)
+{
+	struct nf_conn *c = conn_of(ctx);
+	struct nf_msg *m = c != NULL ? c->msg : NULL;
+
+	if (m == NULL || name == NULL)
+		return SMFIS_CONTINUE;
+	if (nf_msg_header(m, name, value) != 0 && !m->tempfail_eom) {
+		nf_err("%s: out of memory keeping header %s: the message will "
+		    "be tempfailed", m->qid[0] ? m->qid : "NOQUEUE", name);
+		m->tempfail_eom = 1;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static int
+sender_is_null(const char *s)
+{
+	return s[0] == '\0' || strcmp(s, "<>") == 0;
+}
+
+/* Remove every copy of one header, last to first (so the indexes of the
+ * copies still to go do not move).  0, or -1 when the MTA refused. */
+static int
+del_copies(SMFICTX *ctx, const struct nf_msg *m, enum nf_hdr_id id)
+{
+	unsigned long i;
+
+	for (i = m->hdr[id].copies; i > 0; i--)
+		if (smfi_chgheader(ctx, (char *)nf_hdr_name(id), (int)i,
+		    NULL) != MI_SUCCESS)
+			return -1;
+	return 0;
+}
+
+/* Facts of the headers, for the record and the log. */
+static void
+eom_header_facts(struct nf_msg *m, const char *qid, int monitor)
+{
+	const char *why = NULL;
+	int k;
+
+	for (k = NF_HDR_FIRST_CONTROL; k <= NF_HDR_LAST_CONTROL; k++)
+		if (m->hdr[k].copies > 1)
+			nf_info("%s: %s appears %lu times: the first non-empty "
+			    "one is recorded%s", qid, nf_hdr_name((enum nf_hdr_id)k),
+			    m->hdr[k].copies, monitor ? "" : ", every copy removed");
+	if (m->hdr[NF_HDR_PHONE].value == NULL)
+		return;
+	m->phone_valid = !m->hdr[NF_HDR_PHONE].cut &&
+	    nf_phone_normalize(m->hdr[NF_HDR_PHONE].value,
+	    m->conf->default_country, m->phone, sizeof(m->phone), &why) == 0;
+	if (!m->phone_valid) {
+		m->phone[0] = '\0';
+		nf_warn("%s: X-Notifilter-Phone is not a valid phone number "
+		    "(%s): recorded as given, never used", qid,
+		    why ? why : "longer than any phone number");
+	}
+}
+
+/*
+ * Tag the message (see the contract at the top).  Returns 0, or -1 when
+ * it must be tempfailed (logged here); then m->record is 0.
+ */
+static int
+eom_tag(SMFICTX *ctx, struct nf_msg *m)
+{
+	const struct nf_conf *conf = m->conf;
+	const char *qid = m->qid[0] ? m->qid : "NOQUEUE";
+	const char *what = NULL, *why = NULL;
+	int monitor = conf->mode == NF_MODE_MONITOR;
+	size_t i, nallowed = 0;
+	int k;
+
+	eom_header_facts(m, qid, monitor);
+	for (i = 0; i < m->nrcpt; i++)
+		if (!m->rcpt[i].repeat && (m->rcpt[i].action == NF_ACT_ALLOWED ||
+		    m->rcpt[i].action == NF_ACT_MONITORED))
+			nallowed++;
+	if (nallowed > 0 && m->key != NULL &&
+	    nf_milter_tag_off_reason(conf) == NULL) {
+		m->tag_time = (int64_t)time(NULL);
+		if (nf_tag_make(conf, nf_milter_key_secret(m->key), m->tag_time,
+		    m->token, sizeof(m->token), monitor ? NULL : m->verp,
+		    sizeof(m->verp), &why) != 0) {
+			nf_err("%s: cannot tag the message: %s; tempfailing it",
+			    qid, why);
+			m->token[0] = m->verp[0] = '\0';
+			return -1;
+		}
+		m->record = 1;
+		m->applied = !monitor;
+	}
+	if (monitor)
+		return 0;	/* decide and record; change nothing */
+	if (m->record) {
+		char from[NF_TOKEN_VERP_MAX + 3];
+
+		what = "remove an X-Notifilter-ID header the application wrote";
+		if (del_copies(ctx, m, NF_HDR_ID) != 0)
+			goto refused;
+		what = "add the X-Notifilter-ID header";
+		if (smfi_addheader(ctx, (char *)"X-Notifilter-ID", m->token) !=
+		    MI_SUCCESS)
+			goto refused;
+		snprintf(from, sizeof(from), "<%s>", m->verp);
+		what = "change the envelope sender (smfi_chgfrom)";
+		if (smfi_chgfrom(ctx, from, NULL) != MI_SUCCESS)
+			goto refused;
+	}
+	what = "remove a control header";
+	for (k = NF_HDR_FIRST_CONTROL; k <= NF_HDR_LAST_CONTROL; k++)
+		if (del_copies(ctx, m, (enum nf_hdr_id)k) != 0)
+			goto refused;
+	if (!m->record || !conf->request_dsn)
+		return 0;
+	for (i = 0; i < m->nrcpt; i++) {
+		struct nf_rcpt *r = &m->rcpt[i];
+		const struct nf_rcpt *first = r;
+		char args[NF_TAG_ARGS_MAX];
+
+		if (r->action != NF_ACT_ALLOWED)
+			continue;
+		if (r->repeat) {
+			/* the same address again: once is enough, unless
+			 * the MTA holds it under another spelling */
+			first = nf_msg_find(m, r->key, r->hash);
+			if (first == NULL || strcmp(first->arg, r->arg) == 0)
+				continue;
+		}
+		if (first->client_notify)
+			continue;	/* the client's own choice stays */
+		if (nf_tag_dsn_args(r->arg, first->client_orcpt, args,
+		    sizeof(args)) != 0) {
+			char masked[NF_LOG_MASK_MAX];
+
+			nf_warn("%s: recipient %s too long to re-add with DSN "
+			    "parameters: left as it is", qid,
+			    nf_log_mask(r->arg, masked, sizeof(masked)));
+			continue;
+		}
+		what = "remove a recipient to re-add it with NOTIFY";
+		if (smfi_delrcpt(ctx, r->arg) != MI_SUCCESS)
+			goto refused;
+		what = "re-add a recipient with NOTIFY (smfi_addrcpt_par, "
+		    "Postfix >= 3.0)";
+		if (smfi_addrcpt_par(ctx, r->arg, args) != MI_SUCCESS)
+			goto refused;
+		r->dsn_readded = 1;
+	}
+	return 0;
+refused:
+	nf_err("%s: the MTA refused to %s: tempfailing the message", qid, what);
+	m->record = 0;
+	m->token[0] = m->verp[0] = '\0';
+	return -1;
+}
+
+sfsistat
 nf_handle_eom(SMFICTX *ctx)
 {
 	struct nf_conn *c = conn_of(ctx);
@@ -365,11 +552,16 @@ nf_handle_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	nf_msg_set_qid(m, smfi_getsymval(ctx, "i"));
 	if (m->tempfail_eom) {
-		nf_warn("%s: tempfailing the message: some recipients could not "
-		    "be checked (non-SMTP submission stays queued and is retried)",
+		nf_warn("%s: tempfailing the message: some recipients or headers "
+		    "could not be checked (it stays queued and is retried)",
 		    m->qid[0] ? m->qid : "NOQUEUE");
 		nf_conn_end_msg(c, "tempfailed");
 		return SMFIS_TEMPFAIL;
+	}
+	if (sender_is_null(m->sender)) {
+		/* not notification traffic by definition; never rewritten */
+		nf_conn_end_msg(c, "accepted");
+		return SMFIS_ACCEPT;
 	}
 	if (m->ndropped > 0 && m->nkept == 0) {
 		nf_info("%s: every recipient is blocked: message discarded",
@@ -394,6 +586,10 @@ nf_handle_eom(SMFICTX *ctx)
 			nf_conn_end_msg(c, "tempfailed");
 			return SMFIS_TEMPFAIL;
 		}
+	}
+	if (eom_tag(ctx, m) != 0) {
+		nf_conn_end_msg(c, "tempfailed");
+		return SMFIS_TEMPFAIL;
 	}
 	tempfail_on_loss = m->conf->on_store_error == NF_ONSTORE_TEMPFAIL &&
 	    m->conf->mode != NF_MODE_MONITOR;

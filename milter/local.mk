@@ -2,7 +2,8 @@
 sbin_PROGRAMS += notifilter
 notifilter_SOURCES = milter/main.c milter/callbacks.c milter/handlers.c \
 	milter/ctx.c milter/ctx.h milter/writer.c milter/state.c \
-	milter/storeio.c milter/milter.h
+	milter/storeio.c milter/milter.h milter/tag.c milter/tag.h \
+	milter/follow.c milter/follow.h
 notifilter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
 notifilter_LDADD = $(NF_LIBS) $(MILTER_LIBS)
 
@@ -13,7 +14,7 @@ TESTS += tests/milter/t_callbacks
 tests_milter_t_callbacks_SOURCES = tests/milter/t_callbacks.c \
 	tests/milter/fake_smfi.c tests/milter/fake_smfi.h \
 	milter/callbacks.c milter/handlers.c milter/ctx.c milter/writer.c \
-	milter/state.c
+	milter/state.c milter/tag.c milter/tag.h
 tests_milter_t_callbacks_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) \
 	-I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit -I$(top_srcdir)/tests/milter
 tests_milter_t_callbacks_LDADD = $(NF_LIBS)
@@ -27,4 +28,5 @@ EXTRA_DIST += tests/milter/miltertest.sh tests/milter/lib.lua \
 	tests/milter/storeerr-tempfail.lua tests/milter/storeerr-accept.lua \
 	tests/milter/enforce.conf tests/milter/drop.conf \
 	tests/milter/monitor.conf tests/milter/storeaccept.conf \
-	tests/milter/bad.conf
+	tests/milter/bad.conf tests/milter/tag.lua tests/milter/tagmon.lua \
+	tests/milter/tag.conf tests/milter/tagmon.conf tests/milter/tagbad.conf

@@ -3,7 +3,9 @@
  * visible order.
  *
  *   1. parse arguments; load the configuration (exit 78 with file:line);
- *      -n dumps it and exits
+ *      -n dumps it and exits; load the SecretFile key (exit 78 with the
+ *      loader's message; tagging off, logged once, without BounceDomain
+ *      and SecretFile)
  *   2. open the log; look up UserID
  *   3. block SIGUSR1 in every thread to come
  *   4. open the milter socket (umask UMask; a stale unix socket is
@@ -48,6 +50,7 @@
 #include "conf.h"
 #include "log.h"
 #include "milter.h"
+#include "follow.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -70,6 +73,7 @@
 
 static const char *conf_path = NF_CONF_DEFAULT_PATH;
 static atomic_int reload_stop;
+static struct nf_milter_key *start_key;	/* SecretFile key until installed */
 
 static void
 usage(FILE *fp)
@@ -284,6 +288,7 @@ static void
 reload(void)
 {
 	struct nf_conf *nc = NULL, *old;
+	struct nf_milter_key *nk = NULL;
 	struct nf_buf err;
 
 	nf_buf_init(&err, 4096);
@@ -294,8 +299,26 @@ reload(void)
 		return;
 	}
 	nf_buf_free(&err);
+	nf_buf_init(&err, 4096);
+	if (nf_milter_key_load(nc, &nk, &err) != 0) {
+		nf_err("reload failed, keeping the running configuration and "
+		    "key: %s", nf_buf_cstr(&err));
+		nf_buf_free(&err);
+		nf_conf_unref(nc);
+		return;
+	}
+	nf_buf_free(&err);
 	old = nf_milter_conf_get();
 	if (old != NULL) {
+		const char *was = nf_milter_tag_off_reason(old);
+		const char *now = nf_milter_tag_off_reason(nc);
+
+		if (now != NULL && (was == NULL || strcmp(was, now) != 0))
+			nf_warn("reload: tagging is off now: %s in %s; set them "
+			    "to tag notification mail (decisions are still "
+			    "recorded)", now, conf_path);
+		else if (now == NULL && was != NULL)
+			nf_info("reload: tagging is on now");
 		if (str_differs(old->socket, nc->socket))
 			nf_warn("reload: Socket changed; takes effect at restart");
 		if (str_differs(old->database, nc->database))
@@ -307,7 +330,7 @@ reload(void)
 		nf_conf_unref(old);
 	}
 	nf_log_set_level((enum nf_log_level)nc->log_level);
-	nf_milter_conf_set(nc);
+	nf_milter_state_set(nc, nk);
 	nf_info("configuration reloaded from %s", conf_path);
 }
 
@@ -338,6 +361,7 @@ main(int argc, char **argv)
 	struct nf_buf err;
 	struct nf_writer *writer = NULL;
 	struct nf_writer_stats ws;
+	struct nf_follow *follower = NULL;
 	char errbuf[1024], uname[256];
 	int foreground = 0, check = 0, opt, notify_fd = -1, parent_exit = 0;
 	int have_user = 0, ret = EX_OK_, pid_written = 0;
@@ -383,6 +407,16 @@ main(int argc, char **argv)
 		nf_conf_unref(conf);
 		return EX_OK_;
 	}
+	/* the tracking key: a missing, unreadable, world-readable or short
+	 * SecretFile stops the start like a bad config line */
+	nf_buf_init(&err, 4096);
+	if (nf_milter_key_load(conf, &start_key, &err) != 0) {
+		fprintf(stderr, "notifilter: %s\n", nf_buf_cstr(&err));
+		nf_buf_free(&err);
+		nf_conf_unref(conf);
+		return EX_CONFIG_;
+	}
+	nf_buf_free(&err);
 
 	/* 2. log (stderr too until ready), user */
 	nf_log_open("notifilter", conf->syslog_facility, 1,
@@ -460,8 +494,11 @@ main(int argc, char **argv)
 		goto fail_store;
 	}
 	nf_milter_set_writer(writer);
-	nf_milter_conf_set(conf);	/* the holder owns our reference now */
+	follower = nf_follow_start_conf(conf);	/* MailLog; NULL when unset */
+	/* the holder owns our references now */
+	nf_milter_state_set(conf, start_key);
 	conf = NULL;
+	start_key = NULL;
 	if (pthread_create(&reload_thread, NULL, reload_main, NULL) != 0) {
 		nf_err("cannot start the reload thread");
 		ret = EX_OSERR_;
@@ -482,6 +519,10 @@ main(int argc, char **argv)
 		    "pattern(s)", PACKAGE_VERSION, c->socket,
 		    c->mode == NF_MODE_MONITOR ? "monitor" : "enforce",
 		    c->nsenders);
+		if (nf_milter_tag_off_reason(c) != NULL)
+			nf_warn("tagging is off: %s in %s; set them to tag "
+			    "notification mail (decisions are still recorded)",
+			    nf_milter_tag_off_reason(c), conf_path);
 		nf_conf_unref(c);
 	}
 
@@ -499,10 +540,13 @@ main(int argc, char **argv)
 fail_writer:
 	nf_writer_stop(writer, NF_WRITER_DRAIN_MS);
 	nf_writer_stats(writer, &ws);
-	nf_info("events: %llu recorded in %llu transactions, %llu lost",
-	    ws.written, ws.batches, ws.lost);
+	nf_info("events: %llu recorded in %llu transactions, %llu lost; "
+	    "messages: %llu recorded, %llu lost", ws.written, ws.batches,
+	    ws.lost, ws.msgs_written, ws.msgs_lost);
 	/* the writer struct is left allocated: a late libmilter thread may
 	 * still look at it (pushes after stop are refused and logged) */
+	nf_follow_stop(follower);	/* after the writer: a last try for lines
+					 * that waited for their message */
 fail_store:
 	nf_milter_store_close();
 fail:
@@ -511,7 +555,8 @@ fail:
 		    "privileges the user needs write access to its directory)",
 		    pid_path, strerror(errno));
 	free(pid_path);
-	nf_milter_conf_set(NULL);
+	nf_milter_state_set(NULL, NULL);
+	nf_milter_key_unref(start_key);
 	if (conf != NULL)
 		nf_conf_unref(conf);
 	report_ready(notify_fd, (unsigned char)ret);

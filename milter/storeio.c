@@ -1,7 +1,8 @@
 /*
  * storeio.c - the daemon's only door to the store: a pool of handles
  * (one SQLite connection per concurrent user, never shared at once) for
- * the RCPT lookups and the event writer.
+ * the RCPT lookups and the record writer (decision events and tagged
+ * messages, many per transaction).
  *
  * Kept apart so that the callback tests can link a fake in its place and
  * make the store fail on demand.  Failure: every call returns an enum
@@ -75,20 +76,50 @@ nf_milter_store_lookup(const char *email, struct nf_email_state *out)
 }
 
 int
-nf_milter_store_events(const struct nf_event *ev, size_t n)
+nf_milter_store_items(struct nf_witem *const *it, size_t n, size_t *dup)
 {
 	struct nf_store *s;
-	int rc;
+	size_t i;
+	int rc, began;
 
+	*dup = 0;
 	if (pool == NULL)
 		return NF_STORE_ERR;
 	rc = nf_store_pool_get(pool, &s);
 	if (rc != NF_STORE_OK)
 		return rc;
-	rc = nf_store_event_add_many(s, ev, n);
-	if (rc != NF_STORE_OK)
-		nf_warn("store: writing %zu events failed: %s", n,
+	rc = nf_store_begin(s);
+	began = rc == NF_STORE_OK;
+	for (i = 0; rc == NF_STORE_OK && i < n; i++) {
+		if (it[i]->msg != NULL) {
+			rc = nf_store_message_add(s, it[i]->msg, it[i]->rcpt,
+			    it[i]->nrcpt);
+			if (rc == NF_STORE_CONFLICT) {
+				/* 64 random bits repeated: the mail already
+				 * left with this token; keep the first record */
+				nf_err("message %s: token %s is already recorded "
+				    "for another message; this one is not "
+				    "recorded (its decisions are)",
+				    it[i]->msg->queue_id ? it[i]->msg->queue_id :
+				    "(no queue id)", it[i]->msg->token);
+				(*dup)++;
+				rc = NF_STORE_OK;
+			}
+		}
+		if (rc == NF_STORE_OK && it[i]->nev > 0)
+			rc = nf_store_event_add_many(s, it[i]->ev, it[i]->nev);
+	}
+	if (rc == NF_STORE_OK) {
+		rc = nf_store_commit(s);	/* undoes itself when it fails */
+		began = 0;
+	}
+	if (rc != NF_STORE_OK) {
+		nf_warn("store: writing %zu messages' records failed: %s", n,
 		    nf_store_errmsg(s));
+		if (began)	/* may say SQLite undid it already: fine */
+			(void)nf_store_rollback(s);
+		*dup = 0;
+	}
 	nf_store_pool_put(pool, s, rc == NF_STORE_ERR);
 	return rc;
 }

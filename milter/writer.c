@@ -1,16 +1,22 @@
 /*
- * writer.c - the event writer thread: decision events go from the MTA's
- * threads into a bounded queue and from there into the store, many per
- * transaction, so that no callback ever waits for a disk write.
+ * writer.c - the record writer thread: decision events and message records
+ * go from the MTA's threads into a bounded queue and from there into the
+ * store, many messages per transaction (group commit), so that no callback
+ * ever waits for SQLite.
  *
- * Ownership: nf_writer_push takes every event it is given; the queue owns
- * them until they are written or counted as lost.  Bounds: the queue holds
- * at most `capacity` events; a producer finding it full waits (up to its
- * wait_ms) for the writer to make room and is told how many did not fit,
- * so the loss is logged and the caller can tempfail its message.
- * Failure: a busy or failing store is retried with a growing pause while
- * the daemon runs; at shutdown nf_writer_stop drains the queue, retrying
- * for up to drain_ms, and logs whatever it still could not write.
+ * Ownership: nf_writer_push takes every item it is given; the queue owns
+ * them until they are written or counted as lost.  An item is one message's
+ * worth (its decision events and, when it was tagged, the message record
+ * with its recipients): it is written whole or not at all.  Bounds: the
+ * queue holds at most `capacity` items; a producer finding it full waits
+ * (up to its wait_ms) for the writer to make room and is told how many did
+ * not fit, so the loss is logged and the caller can tempfail its message.
+ * Failure: a busy store is retried with a growing pause while the daemon
+ * runs.  Any other failure of a group is retried item by item, so one item
+ * the store refuses cannot hold back the others; an item refused
+ * NF_WRITER_MAX_ERRS times on its own is logged and counted as lost.  At
+ * shutdown nf_writer_stop drains the queue, retrying for up to drain_ms,
+ * and logs whatever it still could not write.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,47 +27,22 @@
 #include "log.h"
 #include "milter.h"
 
+#define NF_WRITER_MAX_ERRS 5
+
 struct nf_writer {
 	pthread_mutex_t lock;
-	pthread_cond_t nonempty;	/* writer waits for events or stop */
+	pthread_cond_t nonempty;	/* writer waits for items or stop */
 	pthread_cond_t nonfull;		/* producers wait for room */
 	pthread_t thread;
-	struct nf_wevent **ring;
+	struct nf_witem **ring;
 	size_t cap, head, count;	/* ring buffer: head = oldest */
 	size_t batch;
-	struct nf_wevent **bbuf;		/* the group being written */
-	struct nf_event *ebuf;
+	struct nf_witem **bbuf;		/* the group being written */
 	int stopping;			/* no more pushes; drain and exit */
 	int joined;
 	int drain_ms;
 	struct nf_writer_stats st;
 };
-
-struct nf_wevent *
-nf_wevent_new(int64_t time, const char *queue_id, const char *address,
-    const char *rule, const char *detail)
-{
-	size_t lq = queue_id ? strlen(queue_id) + 1 : 0;
-	size_t la = address ? strlen(address) + 1 : 0;
-	size_t lr = rule ? strlen(rule) + 1 : 0;
-	size_t ld = detail ? strlen(detail) + 1 : 0;
-	struct nf_wevent *e = malloc(sizeof(*e) + lq + la + lr + ld);
-	char *p;
-
-	if (e == NULL)
-		return NULL;
-	p = (char *)(e + 1);
-	e->time = time;
-#define NF_PLACE(field, src, len) do { \
-	if (src) { memcpy(p, src, len); e->field = p; p += len; } \
-	else e->field = NULL; } while (0)
-	NF_PLACE(queue_id, queue_id, lq);
-	NF_PLACE(address, address, la);
-	NF_PLACE(rule, rule, lr);
-	NF_PLACE(detail, detail, ld);
-#undef NF_PLACE
-	return e;
-}
 
 static void
 deadline_after(struct timespec *ts, int ms)
@@ -85,44 +66,72 @@ ms_since(const struct timespec *t0)
 	    (now.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-/* Write one group; on a store failure retry with a pause that grows from
- * 50 ms to 2 s.  Gives up only when stopping and drain_ms has passed. */
 static void
-writer_commit(struct nf_writer *w, struct nf_wevent **batch, size_t n,
-    struct nf_event *ev)
+count_items(struct nf_witem *const *it, size_t n, unsigned long long *nev,
+    unsigned long long *nmsg)
 {
-	struct timespec t0;
-	int pause_ms = 50, rc, logged = 0;
 	size_t i;
 
+	*nev = *nmsg = 0;
 	for (i = 0; i < n; i++) {
-		ev[i].time = batch[i]->time;
-		ev[i].kind = "decision";
-		ev[i].queue_id = batch[i]->queue_id;
-		ev[i].token = NULL;
-		ev[i].address = batch[i]->address;
-		ev[i].rule = batch[i]->rule;
-		ev[i].detail = batch[i]->detail;
+		*nev += it[i]->nev;
+		*nmsg += it[i]->msg != NULL;
 	}
+}
+
+/* Write one group (freeing its items whatever happens); on a busy store
+ * retry with a pause that grows from 50 ms to 2 s.  Gives up only when
+ * stopping and drain_ms has passed, or for a lone item the store keeps
+ * refusing with an error other than busy. */
+static void
+writer_commit(struct nf_writer *w, struct nf_witem **batch, size_t n)
+{
+	struct timespec t0;
+	unsigned long long nev, nmsg;
+	int pause_ms = 50, rc, logged = 0, errs = 0;
+	size_t i, dup;
+
+	count_items(batch, n, &nev, &nmsg);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		rc = nf_milter_store_events(ev, n);
+		dup = 0;
+		rc = nf_milter_store_items(batch, n, &dup);
 		if (rc == NF_STORE_OK)
 			break;
 		pthread_mutex_lock(&w->lock);
 		w->st.retries++;
 		if (w->stopping && ms_since(&t0) >= w->drain_ms) {
-			w->st.lost += n;
+			w->st.lost += nev;
+			w->st.msgs_lost += nmsg;
 			pthread_mutex_unlock(&w->lock);
-			nf_err("could not record %zu decision events at shutdown "
-			    "(store error %d); they are lost, see the store's log",
-			    n, rc);
+			nf_err("could not record %llu decision events and %llu "
+			    "messages at shutdown (store error %d); they are lost, "
+			    "see the store's log", nev, nmsg, rc);
 			goto out;
 		}
 		pthread_mutex_unlock(&w->lock);
+		if (rc != NF_STORE_BUSY && n > 1) {
+			/* maybe one item the store refuses: write them alone */
+			for (i = 0; i < n; i++)
+				writer_commit(w, &batch[i], 1);
+			return;
+		}
+		if (rc != NF_STORE_BUSY && ++errs >= NF_WRITER_MAX_ERRS) {
+			pthread_mutex_lock(&w->lock);
+			w->st.lost += nev;
+			w->st.msgs_lost += nmsg;
+			pthread_mutex_unlock(&w->lock);
+			nf_err("the store refused a record %d times (error %d): "
+			    "%llu decision events and %llu message records of "
+			    "message %s are lost; see the store's log",
+			    errs, rc, nev, nmsg, batch[0]->nev > 0 &&
+			    batch[0]->ev[0].queue_id ? batch[0]->ev[0].queue_id :
+			    "(no queue id)");
+			goto out;
+		}
 		if (!logged) {
-			nf_warn("event writer: the store could not take %zu events "
-			    "(error %d); retrying", n, rc);
+			nf_warn("record writer: the store could not take %zu "
+			    "messages (error %d); retrying", n, rc);
 			logged = 1;
 		}
 		nanosleep(&(struct timespec){ pause_ms / 1000,
@@ -131,11 +140,13 @@ writer_commit(struct nf_writer *w, struct nf_wevent **batch, size_t n,
 			pause_ms *= 2;
 	}
 	pthread_mutex_lock(&w->lock);
-	w->st.written += n;
+	w->st.written += nev;
+	w->st.msgs_written += nmsg - dup;
+	w->st.msgs_lost += dup;
 	w->st.batches++;
 	pthread_mutex_unlock(&w->lock);
 	if (logged)
-		nf_info("event writer: the store is answering again");
+		nf_info("record writer: the store is answering again");
 out:
 	for (i = 0; i < n; i++)
 		free(batch[i]);
@@ -145,8 +156,7 @@ static void *
 writer_main(void *arg)
 {
 	struct nf_writer *w = arg;
-	struct nf_wevent **batch = w->bbuf;
-	struct nf_event *ev = w->ebuf;
+	struct nf_witem **batch = w->bbuf;
 	size_t n;
 
 	for (;;) {
@@ -165,7 +175,7 @@ writer_main(void *arg)
 		}
 		pthread_cond_broadcast(&w->nonfull);
 		pthread_mutex_unlock(&w->lock);
-		writer_commit(w, batch, n, ev);
+		writer_commit(w, batch, n);
 	}
 	return NULL;
 }
@@ -183,11 +193,9 @@ nf_writer_start(size_t capacity, size_t batch, struct nf_writer **out)
 	w->batch = batch ? batch : 1;
 	w->ring = calloc(w->cap, sizeof(*w->ring));
 	w->bbuf = calloc(w->batch, sizeof(*w->bbuf));
-	w->ebuf = calloc(w->batch, sizeof(*w->ebuf));
-	if (w->ring == NULL || w->bbuf == NULL || w->ebuf == NULL) {
+	if (w->ring == NULL || w->bbuf == NULL) {
 		free(w->ring);
 		free(w->bbuf);
-		free(w->ebuf);
 		free(w);
 		return -1;
 	}
@@ -196,10 +204,9 @@ nf_writer_start(size_t capacity, size_t batch, struct nf_writer **out)
 	pthread_cond_init(&w->nonfull, NULL);
 	rc = pthread_create(&w->thread, NULL, writer_main, w);
 	if (rc != 0) {
-		nf_err("cannot start the event writer thread: %s", strerror(rc));
+		nf_err("cannot start the record writer thread: %s", strerror(rc));
 		free(w->ring);
 		free(w->bbuf);
-		free(w->ebuf);
 		free(w);
 		return -1;
 	}
@@ -208,10 +215,11 @@ nf_writer_start(size_t capacity, size_t batch, struct nf_writer **out)
 }
 
 size_t
-nf_writer_push(struct nf_writer *w, struct nf_wevent **ev, size_t n,
+nf_writer_push(struct nf_writer *w, struct nf_witem **it, size_t n,
     int wait_ms)
 {
 	struct timespec dl;
+	unsigned long long nev, nmsg;
 	size_t i = 0, lost;
 	int timed_out = 0;
 
@@ -226,16 +234,19 @@ nf_writer_push(struct nf_writer *w, struct nf_wevent **ev, size_t n,
 				timed_out = 1;
 			continue;
 		}
-		w->ring[(w->head + w->count) % w->cap] = ev[i++];
+		w->ring[(w->head + w->count) % w->cap] = it[i];
 		w->count++;
-		w->st.queued++;
+		w->st.queued += it[i]->nev;
+		i++;
 	}
 	lost = n - i;
-	w->st.lost += lost;
+	count_items(it + i, lost, &nev, &nmsg);
+	w->st.lost += nev;
+	w->st.msgs_lost += nmsg;
 	pthread_cond_signal(&w->nonempty);
 	pthread_mutex_unlock(&w->lock);
 	for (; i < n; i++)
-		free(ev[i]);
+		free(it[i]);
 	return lost;
 }
 
@@ -269,7 +280,6 @@ nf_writer_free(struct nf_writer *w)
 	pthread_cond_destroy(&w->nonfull);
 	free(w->ring);
 	free(w->bbuf);
-	free(w->ebuf);
 	free(w);
 }
 

@@ -3,8 +3,9 @@
  * milter/storeio.c, for t_callbacks (see fake_smfi.h).
  *
  * Every call is recorded in the SMFICTX so a test can say exactly what
- * the milter asked the MTA to do.  The fake store answers from a table,
- * can fail on demand, and keeps copies of every event written.  Test code
+ * the milter asked the MTA to do (each edit with its arguments, and their
+ * order).  The fake store answers from a table, can fail on demand, and
+ * keeps copies of every event and message record written.  Test code
  * only: out of memory aborts.
  */
 #include "fake_smfi.h"
@@ -36,6 +37,21 @@ fake_ctx_new(void)
 	return c;
 }
 
+static char *
+xstrdup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+op(SMFICTX *ctx, char c)
+{
+	if (ctx->nops == FAKE_MAX_CALLS)
+		abort();
+	ctx->ops[ctx->nops++] = c;
+	ctx->ops[ctx->nops] = '\0';
+}
+
 void
 fake_calls_clear(SMFICTX *ctx)
 {
@@ -43,6 +59,24 @@ fake_calls_clear(SMFICTX *ctx)
 
 	for (i = 0; i < ctx->ndel; i++)
 		free(ctx->del[i]);
+	for (i = 0; i < ctx->naddhdr; i++) {
+		free(ctx->addhdr[i].name);
+		free(ctx->addhdr[i].value);
+	}
+	for (i = 0; i < ctx->nchghdr; i++) {
+		free(ctx->chghdr[i].name);
+		free(ctx->chghdr[i].value);
+	}
+	for (i = 0; i < ctx->naddpar; i++) {
+		free(ctx->addpar[i].rcpt);
+		free(ctx->addpar[i].args);
+	}
+	free(ctx->chgfrom);
+	free(ctx->chgfrom_args);
+	ctx->chgfrom = ctx->chgfrom_args = NULL;
+	ctx->naddhdr = ctx->nchghdr = ctx->naddpar = ctx->nchgfrom = 0;
+	ctx->nops = 0;
+	ctx->ops[0] = '\0';
 	ctx->ndel = 0;
 	ctx->nsetreply = 0;
 	ctx->rcode[0] = ctx->xcode[0] = ctx->text[0] = '\0';
@@ -137,10 +171,11 @@ smfi_setreply(SMFICTX *ctx, char *rcode, char *xcode, char *text)
 int
 smfi_delrcpt(SMFICTX *ctx, char *rcpt)
 {
-	if (ctx->delrcpt_fail)
+	if (ctx->delrcpt_fail || ctx->fail_op == '-')
 		return MI_FAILURE;
 	if (ctx->ndel == FAKE_MAX_CALLS)
 		abort();
+	op(ctx, '-');
 	ctx->del[ctx->ndel++] = xstrdup(rcpt);
 	return MI_SUCCESS;
 }
@@ -159,7 +194,14 @@ smfi_setsymlist(SMFICTX *ctx, int stage, char *macros)
 int
 smfi_addheader(SMFICTX *ctx, char *h, char *v)
 {
-	(void)h; (void)v;
+	if (ctx->fail_op == 'h')
+		return MI_FAILURE;
+	if (ctx->naddhdr == 64)
+		abort();
+	op(ctx, 'h');
+	ctx->addhdr[ctx->naddhdr].name = xstrdup(h);
+	ctx->addhdr[ctx->naddhdr].value = xstrdup(v);
+	ctx->naddhdr++;
 	ctx->nmodify++;
 	return MI_SUCCESS;
 }
@@ -167,7 +209,15 @@ smfi_addheader(SMFICTX *ctx, char *h, char *v)
 int
 smfi_chgheader(SMFICTX *ctx, char *h, int i, char *v)
 {
-	(void)h; (void)i; (void)v;
+	if (ctx->fail_op == 'm')
+		return MI_FAILURE;
+	if (ctx->nchghdr == FAKE_MAX_CALLS)
+		abort();
+	op(ctx, 'm');
+	ctx->chghdr[ctx->nchghdr].name = xstrdup(h);
+	ctx->chghdr[ctx->nchghdr].value = xstrdup_or_null(v);
+	ctx->chghdr[ctx->nchghdr].idx = i;
+	ctx->nchghdr++;
 	ctx->nmodify++;
 	return MI_SUCCESS;
 }
@@ -175,7 +225,14 @@ smfi_chgheader(SMFICTX *ctx, char *h, int i, char *v)
 int
 smfi_chgfrom(SMFICTX *ctx, char *f, char *a)
 {
-	(void)f; (void)a;
+	if (ctx->fail_op == 'e')
+		return MI_FAILURE;
+	op(ctx, 'e');
+	free(ctx->chgfrom);
+	free(ctx->chgfrom_args);
+	ctx->chgfrom = xstrdup(f);
+	ctx->chgfrom_args = xstrdup_or_null(a);
+	ctx->nchgfrom++;
 	ctx->nmodify++;
 	return MI_SUCCESS;
 }
@@ -184,6 +241,7 @@ int
 smfi_addrcpt(SMFICTX *ctx, char *r)
 {
 	(void)r;
+	op(ctx, '+');
 	ctx->nmodify++;
 	return MI_SUCCESS;
 }
@@ -191,7 +249,14 @@ smfi_addrcpt(SMFICTX *ctx, char *r)
 int
 smfi_addrcpt_par(SMFICTX *ctx, char *r, char *a)
 {
-	(void)r; (void)a;
+	if (ctx->fail_op == '2')
+		return MI_FAILURE;
+	if (ctx->naddpar == FAKE_MAX_CALLS)
+		abort();
+	op(ctx, '2');
+	ctx->addpar[ctx->naddpar].rcpt = xstrdup(r);
+	ctx->addpar[ctx->naddpar].args = xstrdup_or_null(a);
+	ctx->naddpar++;
 	ctx->nmodify++;
 	return MI_SUCCESS;
 }
@@ -269,11 +334,77 @@ nf_milter_store_lookup(const char *email, struct nf_email_state *out)
 	return NF_STORE_OK;
 }
 
-int
-nf_milter_store_events(const struct nf_event *ev, size_t n)
+static struct fake_message *fs_msg;
+static size_t fs_nmsg, fs_capmsg;
+
+static void
+keep_message(const struct nf_message_in *m, const struct nf_recipient_in *r,
+    size_t nr)
 {
+	struct fake_message *f;
 	size_t i;
 
+	if (fs_nmsg == fs_capmsg) {
+		fs_capmsg = fs_capmsg ? fs_capmsg * 2 : 16;
+		fs_msg = realloc(fs_msg, fs_capmsg * sizeof(*fs_msg));
+		if (fs_msg == NULL)
+			abort();
+	}
+	f = &fs_msg[fs_nmsg++];
+	f->token = xstrdup_or_null(m->token);
+	f->queue_id = xstrdup_or_null(m->queue_id);
+	f->sender = xstrdup_or_null(m->sender);
+	f->verp = xstrdup_or_null(m->verp);
+	f->header_from = xstrdup_or_null(m->header_from);
+	f->subject = xstrdup_or_null(m->subject);
+	f->message_id = xstrdup_or_null(m->message_id);
+	f->category = xstrdup_or_null(m->category);
+	f->fallback_text = xstrdup_or_null(m->fallback_text);
+	f->phone_hint = xstrdup_or_null(m->phone_hint);
+	f->phone_hint_valid = m->phone_hint_valid;
+	f->applied = m->applied;
+	f->time = m->time;
+	f->nrcpt = nr;
+	f->rcpt = calloc(nr ? nr : 1, sizeof(*f->rcpt));
+	if (f->rcpt == NULL)
+		abort();
+	for (i = 0; i < nr; i++) {
+		f->rcpt[i].address = xstrdup_or_null(r[i].address);
+		f->rcpt[i].verdict = xstrdup_or_null(r[i].verdict);
+		f->rcpt[i].rule = xstrdup_or_null(r[i].rule);
+		f->rcpt[i].reason = xstrdup_or_null(r[i].reason);
+		f->rcpt[i].dsn_requested = r[i].dsn_requested;
+	}
+}
+
+static void
+keep_event(const struct nf_event *ev)
+{
+	struct fake_event *e;
+
+	if (fs_nev == fs_capev) {
+		fs_capev = fs_capev ? fs_capev * 2 : 64;
+		fs_ev = realloc(fs_ev, fs_capev * sizeof(*fs_ev));
+		if (fs_ev == NULL)
+			abort();
+	}
+	e = &fs_ev[fs_nev++];
+	if (strcmp(ev->kind, "decision") != 0)
+		abort();
+	e->time = ev->time;
+	e->qid = xstrdup_or_null(ev->queue_id);
+	e->token = xstrdup_or_null(ev->token);
+	e->addr = xstrdup(ev->address);
+	e->rule = xstrdup(ev->rule);
+	e->detail = xstrdup(ev->detail);
+}
+
+int
+nf_milter_store_items(struct nf_witem *const *it, size_t n, size_t *dup)
+{
+	size_t i, j;
+
+	*dup = 0;
 	pthread_mutex_lock(&fs_lock);
 	if (fs_events_fail != 0) {
 		if (fs_events_fail > 0)
@@ -282,25 +413,20 @@ nf_milter_store_events(const struct nf_event *ev, size_t n)
 		return NF_STORE_BUSY;
 	}
 	for (i = 0; i < n; i++) {
-		struct fake_event *e;
-
-		if (fs_nev == fs_capev) {
-			fs_capev = fs_capev ? fs_capev * 2 : 64;
-			fs_ev = realloc(fs_ev, fs_capev * sizeof(*fs_ev));
-			if (fs_ev == NULL)
-				abort();
-		}
-		e = &fs_ev[fs_nev++];
-		if (strcmp(ev[i].kind, "decision") != 0)
-			abort();
-		e->time = ev[i].time;
-		e->qid = ev[i].queue_id ? xstrdup(ev[i].queue_id) : NULL;
-		e->addr = xstrdup(ev[i].address);
-		e->rule = xstrdup(ev[i].rule);
-		e->detail = xstrdup(ev[i].detail);
+		if (it[i]->msg != NULL)
+			keep_message(it[i]->msg, it[i]->rcpt, it[i]->nrcpt);
+		for (j = 0; j < it[i]->nev; j++)
+			keep_event(&it[i]->ev[j]);
 	}
 	pthread_mutex_unlock(&fs_lock);
 	return NF_STORE_OK;
+}
+
+const struct fake_message *
+fake_store_messages(size_t *n)
+{
+	*n = fs_nmsg;
+	return fs_msg;
 }
 
 const struct fake_event *
@@ -316,7 +442,25 @@ fake_store_events_clear(void)
 	size_t i;
 
 	pthread_mutex_lock(&fs_lock);
+	for (i = 0; i < fs_nmsg; i++) {
+		struct fake_message *f = &fs_msg[i];
+		size_t j;
+
+		free(f->token); free(f->queue_id); free(f->sender);
+		free(f->verp); free(f->header_from); free(f->subject);
+		free(f->message_id); free(f->category);
+		free(f->fallback_text); free(f->phone_hint);
+		for (j = 0; j < f->nrcpt; j++) {
+			free(f->rcpt[j].address); free(f->rcpt[j].verdict);
+			free(f->rcpt[j].rule); free(f->rcpt[j].reason);
+		}
+		free(f->rcpt);
+	}
+	free(fs_msg);
+	fs_msg = NULL;
+	fs_nmsg = fs_capmsg = 0;
 	for (i = 0; i < fs_nev; i++) {
+		free(fs_ev[i].token);
 		free(fs_ev[i].qid);
 		free(fs_ev[i].addr);
 		free(fs_ev[i].rule);

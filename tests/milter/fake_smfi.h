@@ -29,6 +29,17 @@ struct smfi_str {
 	int nsymlist;
 	char symlist[8][256];
 	int nmodify;		/* header/sender/body edits of any kind */
+	/* every edit in order, as libmilter's wire letters: h addheader,
+	 * m chgheader, e chgfrom, - delrcpt, + addrcpt, 2 addrcpt_par */
+	char ops[FAKE_MAX_CALLS + 1];
+	int nops;
+	struct fake_hdr { char *name, *value; int idx; } addhdr[64], chghdr[FAKE_MAX_CALLS];
+	int naddhdr, nchghdr;	/* chghdr value NULL = deletion */
+	char *chgfrom, *chgfrom_args;
+	int nchgfrom;
+	struct fake_par { char *rcpt, *args; } addpar[FAKE_MAX_CALLS];
+	int naddpar;
+	int fail_op;		/* the wire letter of an edit to refuse, or 0 */
 };
 
 SMFICTX *fake_ctx_new(void);
@@ -56,10 +67,25 @@ unsigned long fake_store_lookups(void);
 
 struct fake_event {
 	long long time;
-	char *qid, *addr, *rule, *detail;
+	char *qid, *token, *addr, *rule, *detail;
 };
 /* Events written so far (owned by the fake). */
 const struct fake_event *fake_store_events(size_t *n);
 void fake_store_events_clear(void);
+
+/* Message records written so far (deep copies). */
+struct fake_rcpt {
+	char *address, *verdict, *rule, *reason;
+	int dsn_requested;
+};
+struct fake_message {
+	char *token, *queue_id, *sender, *verp, *header_from, *subject,
+	    *message_id, *category, *fallback_text, *phone_hint;
+	int phone_hint_valid, applied;
+	long long time;
+	struct fake_rcpt *rcpt;
+	size_t nrcpt;
+};
+const struct fake_message *fake_store_messages(size_t *n);
 
 #endif

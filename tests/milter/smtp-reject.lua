@@ -5,7 +5,8 @@ dofile(DIR .. "/lib.lua")
 local conn = open("mta", "client.example.test", "192.0.2.10")
 reply_is(conn, SMFIR_CONTINUE, "reject: connect -> continue")
 check(mt.test_action(conn, SMFIF_DELRCPT), "reject: negotiated SMFIF_DELRCPT")
-check(not mt.test_action(conn, SMFIF_ADDHDRS), "reject: asks for no header edits")
+check(mt.test_action(conn, SMFIF_CHGHDRS),
+    "reject: negotiated SMFIF_CHGHDRS (control headers are removed even with tagging off)")
 
 mail(conn, "<app@example.test>")
 reply_is(conn, SMFIR_CONTINUE, "reject: MAIL from app@example.test -> continue")

@@ -8,10 +8,19 @@
  * discard, monitor mode, store errors with both OnStoreError values on
  * both paths, repeats decided once, two messages on one connection, abort
  * in the middle, close only, 1,000 recipients, a reload in the middle of a
- * message, and the event writer retrying, overflowing and draining.
+ * message, and the record writer retrying, overflowing and draining.
+ * Tagging at end of message: X-Notifilter-ID added (a valid token), the
+ * VERP sender, every control header copy removed last to first, recipients
+ * re-added with DSN parameters (client NOTIFY and ORCPT kept), the message
+ * record; nothing touched on other or null-sender mail, monitor mode,
+ * tagging off, bad SecretFile, 100 kB / folded / 8-bit headers,
+ * duplicated / empty control headers, an invalid phone hint, edits the MTA
+ * refuses.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +33,9 @@
 #include "fake_smfi.h"
 #include "log.h"
 #include "milter.h"
+#include "secret.h"
 #include "tap.h"
+#include "token.h"
 
 static struct smfiDesc D;
 static struct nf_writer *W;
@@ -89,7 +100,18 @@ use_conf(const char *extra)
 		exit(1);
 	}
 	nf_buf_free(&err);
-	nf_milter_conf_set(c);
+	{
+		struct nf_milter_key *k = NULL;
+
+		nf_buf_init(&err, 1024);
+		if (nf_milter_key_load(c, &k, &err) != 0) {
+			printf("Bail out! key did not load: %s\n",
+			    nf_buf_cstr(&err));
+			exit(1);
+		}
+		nf_buf_free(&err);
+		nf_milter_state_set(c, k);
+	}
 }
 
 /* ---- writer per scenario: stopping it drains every event ---- */
@@ -216,14 +238,25 @@ t_negotiate(void)
 	is_rc(D.xxfi_negotiate(ctx, f0, f1, 0, 0, &p0, &p1, &p2, &p3),
 	    SMFIS_CONTINUE, "negotiate: continue");
 	ok(p0 & SMFIF_DELRCPT, "negotiate: asks for SMFIF_DELRCPT");
-	ok(!(p0 & (SMFIF_ADDHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT)),
-	    "negotiate: asks for no edit it does not make (0x%lx)", p0);
-	ok((p1 & (SMFIP_NOHDRS | SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOEOH |
-	    SMFIP_NODATA | SMFIP_NOUNKNOWN)) == (SMFIP_NOHDRS | SMFIP_NOBODY |
+	is_int(p0 & ~(unsigned long)SMFIF_SETSYMLIST, SMFIF_ADDHDRS |
+	    SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_DELRCPT,
+	    "negotiate: asks for the offered edits it makes, nothing else");
+	ok(!(p0 & SMFIF_ADDRCPT), "negotiate: no plain addrcpt (0x%lx)", p0);
+	ok((p1 & (SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOEOH |
+	    SMFIP_NODATA | SMFIP_NOUNKNOWN)) == (SMFIP_NOBODY |
 	    SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NODATA | SMFIP_NOUNKNOWN),
-	    "negotiate: skips helo, data, headers, eoh, body, unknown (0x%lx)", p1);
-	ok(!(p1 & (SMFIP_NOCONNECT | SMFIP_NOMAIL | SMFIP_NORCPT)),
-	    "negotiate: keeps connect, mail, rcpt");
+	    "negotiate: skips helo, data, eoh, body, unknown (0x%lx)", p1);
+	ok(!(p1 & (SMFIP_NOCONNECT | SMFIP_NOMAIL | SMFIP_NORCPT |
+	    SMFIP_NOHDRS)), "negotiate: keeps connect, mail, rcpt, headers");
+	D.xxfi_negotiate(ctx, f0 | SMFIF_ADDRCPT_PAR, f1, 0, 0, &p0, &p1, &p2, &p3);
+	is_int(p0 & ~(unsigned long)SMFIF_SETSYMLIST, SMFIF_ADDHDRS |
+	    SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_DELRCPT | SMFIF_ADDRCPT_PAR,
+	    "negotiate: asks for addrcpt_par when offered");
+	ok(D.xxfi_header != NULL, "registered a header callback");
+	ok((D.xxfi_flags & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM |
+	    SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT)) == (SMFIF_ADDHDRS |
+	    SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT),
+	    "registration flags name every edit (0x%lx)", D.xxfi_flags);
 	ok(!(p1 & SMFIP_NR_RCPT), "negotiate: no no-reply steps (Nagle stalls over inet)");
 	is_str(ctx->symlist[SMFIM_CONNECT], "{daemon_name}", "symlist at connect");
 	is_str(ctx->symlist[SMFIM_EOM], "i", "symlist at eom");
@@ -735,24 +768,608 @@ t_writer(void)
 	ok(st.retries >= 3, "writer: retried %llu times (>= 3)", st.retries);
 	is_int(st.lost, 0, "writer: nothing lost");
 
-	/* queue of 2, store down for good: the third event cannot be queued */
+	/* queue of 2 messages, store down for good: messages are accepted
+	 * until one finds the queue full past its wait; it is tempfailed */
 	writer_begin(2);
 	fake_store_events_fail(-1);
-	do_mail(ctx, "<app@example.test>");
-	for (i = 0; i < 5; i++) {
-		char arg[64];
+	{
+		size_t sent = 0, tempfailed = 0;
 
-		snprintf(arg, sizeof(arg), "<w%zu@dest.example.test>", i);
-		do_rcpt(ctx, arg);
+		for (i = 0; i < 10 && tempfailed == 0; i++) {
+			char arg[64];
+
+			do_mail(ctx, "<app@example.test>");
+			snprintf(arg, sizeof(arg), "<w%zu@dest.example.test>", i);
+			do_rcpt(ctx, arg);
+			fake_macro(ctx, "i", "QIDX");
+			sent++;
+			if (D.xxfi_eom(ctx) == SMFIS_TEMPFAIL)
+				tempfailed++;
+		}
+		ok(tempfailed == 1 && sent >= 3 && sent <= 5,
+		    "writer full: the message that did not fit is tempfailed "
+		    "(OnStoreError tempfail; %zu sent, %zu tempfailed)", sent,
+		    tempfailed);
+		st = writer_end(200);
+		is_int(st.lost, sent, "writer full, store down: every lost "
+		    "event counted, none silent");
 	}
-	fake_macro(ctx, "i", "QIDX");
-	is_rc(D.xxfi_eom(ctx), SMFIS_TEMPFAIL,
-	    "writer full: unrecordable message tempfailed (OnStoreError tempfail)");
-	st = writer_end(200);
-	is_int(st.lost, 5, "writer full, store down: every lost event counted, none silent");
 	fake_store_events_fail(0);
 	D.xxfi_close(ctx);
 	fake_ctx_free(ctx);
+}
+
+/* ---- tagging at end of message ---- */
+
+static char secret_path[300];
+static struct nf_secret *test_secret;
+
+static void
+make_secret(const char *path, mode_t mode, size_t len)
+{
+	unsigned char key[64];
+	int fd, rnd;
+
+	rnd = open("/dev/urandom", O_RDONLY);
+	if (rnd < 0 || read(rnd, key, len) != (ssize_t)len) {
+		printf("Bail out! /dev/urandom\n");
+		exit(1);
+	}
+	close(rnd);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, key, len) != (ssize_t)len) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static void
+use_tag_conf(const char *extra)
+{
+	char conf[1024];
+
+	snprintf(conf, sizeof(conf), "BounceDomain bounces.example.test\n"
+	    "SecretFile %s\n%s", secret_path, extra ? extra : "");
+	use_conf(conf);
+}
+
+static sfsistat
+do_rcpt_args(SMFICTX *ctx, const char *rcpt, const char *a1, const char *a2)
+{
+	char *argv[4] = { (char *)rcpt, (char *)a1, (char *)a2, NULL };
+
+	if (a1 == NULL)
+		argv[1] = NULL;
+	return D.xxfi_envrcpt(ctx, argv);
+}
+
+static void
+do_header(SMFICTX *ctx, const char *name, const char *value)
+{
+	sfsistat rc = D.xxfi_header(ctx, (char *)name, (char *)value);
+
+	if (rc != SMFIS_CONTINUE)
+		ok(0, "header %s: got %s, want CONTINUE", name, rc_name(rc));
+}
+
+static const struct fake_message *
+message_for(const char *qid)
+{
+	size_t n, i;
+	const struct fake_message *m = fake_store_messages(&n);
+
+	for (i = 0; i < n; i++)
+		if (m[i].queue_id != NULL && strcmp(m[i].queue_id, qid) == 0)
+			return &m[i];
+	return NULL;
+}
+
+static size_t
+nmessages(void)
+{
+	size_t n;
+
+	fake_store_messages(&n);
+	return n;
+}
+
+static const struct fake_rcpt *
+mrcpt(const struct fake_message *m, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; m != NULL && i < m->nrcpt; i++)
+		if (strcmp(m->rcpt[i].address, addr) == 0)
+			return &m->rcpt[i];
+	return NULL;
+}
+
+/* Is the i-th header edit a deletion of `name` at index `idx`? */
+static void
+is_deletion(SMFICTX *ctx, int i, const char *name, int idx)
+{
+	if (!ok(i < ctx->nchghdr, "header edit %d exists (have %d)", i,
+	    ctx->nchghdr))
+		return;
+	if (!ok(strcmp(ctx->chghdr[i].name, name) == 0 &&
+	    ctx->chghdr[i].idx == idx && ctx->chghdr[i].value == NULL,
+	    "header edit %d deletes %s #%d", i, name, idx))
+		diag("got %s #%d value %s", ctx->chghdr[i].name,
+		    ctx->chghdr[i].idx, ctx->chghdr[i].value ?
+		    ctx->chghdr[i].value : "(NULL: deletion)");
+}
+
+static void
+t_tag_enforce(void)
+{
+	SMFICTX *ctx = fake_ctx_new();
+	const struct fake_message *m;
+	const struct fake_rcpt *r;
+	char want[300];
+	const char *tok;
+
+	use_tag_conf(NULL);
+	writer_begin(64);
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	is_rc(do_mail(ctx, "<app@example.test>"), SMFIS_CONTINUE, "tag: MAIL");
+	is_rc(do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL),
+	    SMFIS_CONTINUE, "tag: plain recipient");
+	is_rc(do_rcpt_args(ctx, "<granted@dest.example.test>",
+	    "NOTIFY=SUCCESS,DELAY", NULL), SMFIS_CONTINUE,
+	    "tag: recipient with the client's NOTIFY");
+	do_rcpt_args(ctx, "<never@dest.example.test>", "NOTIFY=NEVER", NULL);
+	do_rcpt_args(ctx, "<User+Tag@dest.example.test>", NULL, NULL);
+	do_rcpt_args(ctx, "<orcpt@dest.example.test>",
+	    "ORCPT=rfc822;orig+1@x.example.test", NULL);
+	is_rc(do_rcpt_args(ctx, "<supp@dest.example.test>", NULL, NULL),
+	    SMFIS_REJECT, "tag: suppressed still rejected");
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);	/* repeat */
+	fake_macro(ctx, "i", "QTAG1");
+	do_header(ctx, "From", "App <app@example.test>");
+	do_header(ctx, "Subject", "=?UTF-8?B?w6TDtsO8?= part one\r\n\tpart two");
+	do_header(ctx, "Message-ID", "<m1@example.test>");
+	do_header(ctx, "X-Notifilter-Category", "billing");
+	do_header(ctx, "x-notifilter-category", "second one");
+	do_header(ctx, "X-Notifilter-Fallback-Text", "  ");
+	do_header(ctx, "X-Notifilter-Fallback-Text", "Your code is 1234");
+	do_header(ctx, "X-Notifilter-Phone", "+49 151 1234 5678");
+	do_header(ctx, "X-Notifilter-ID", "forged-by-the-app");
+	do_header(ctx, "To", "someone");
+	fake_calls_clear(ctx);
+	is_rc(D.xxfi_eom(ctx), SMFIS_ACCEPT, "tag: eom accept");
+	is_str(ctx->ops, "mhemmmmm-2-2-2",
+	    "tag: edits in order: old id removed, id added, sender, 5 control "
+	    "copies removed, 3 recipients re-added");
+	is_int(ctx->naddhdr, 1, "tag: one header added");
+	tok = ctx->naddhdr == 1 ? ctx->addhdr[0].value : "";
+	if (ctx->naddhdr == 1)
+		is_str(ctx->addhdr[0].name, "X-Notifilter-ID", "tag: header name");
+	is_int(strlen(tok), NF_TOKEN_LEN, "tag: token length");
+	is_int(nf_token_verify(test_secret, tok, NULL, NULL), NF_TOKEN_OK,
+	    "tag: the token verifies with SecretFile's key");
+	snprintf(want, sizeof(want), "<bounce+%s@bounces.example.test>", tok);
+	is_str(ctx->chgfrom, want, "tag: envelope sender is the VERP address");
+	ok(ctx->chgfrom_args == NULL, "tag: chgfrom without ESMTP args");
+	is_deletion(ctx, 0, "X-Notifilter-ID", 1);
+	is_deletion(ctx, 1, "X-Notifilter-Category", 2);
+	is_deletion(ctx, 2, "X-Notifilter-Category", 1);
+	is_deletion(ctx, 3, "X-Notifilter-Fallback-Text", 2);
+	is_deletion(ctx, 4, "X-Notifilter-Fallback-Text", 1);
+	is_deletion(ctx, 5, "X-Notifilter-Phone", 1);
+	is_int(ctx->naddpar, 3, "tag: three recipients re-added");
+	is_int(ctx->ndel, 3, "tag: three recipients removed first");
+	if (ctx->naddpar == 3 && ctx->ndel == 3) {
+		is_str(ctx->del[0], "<ok@dest.example.test>", "tag: del ok");
+		is_str(ctx->addpar[0].rcpt, "<ok@dest.example.test>", "tag: re-add ok");
+		is_str(ctx->addpar[0].args, "NOTIFY=SUCCESS,FAILURE,DELAY "
+		    "ORCPT=rfc822;ok@dest.example.test", "tag: DSN args of ok");
+		is_str(ctx->addpar[1].rcpt, "<User+Tag@dest.example.test>",
+		    "tag: re-added as the client spelled it");
+		is_str(ctx->addpar[1].args, "NOTIFY=SUCCESS,FAILURE,DELAY "
+		    "ORCPT=rfc822;User+2BTag@dest.example.test",
+		    "tag: ORCPT is xtext ('+' as +2B)");
+		is_str(ctx->addpar[2].args, "NOTIFY=SUCCESS,FAILURE,DELAY "
+		    "ORCPT=rfc822;orig+1@x.example.test",
+		    "tag: the client's ORCPT is kept");
+	}
+	D.xxfi_close(ctx);
+	writer_end(1000);
+	m = message_for("QTAG1");
+	if (ok(m != NULL, "tag: message recorded")) {
+		is_str(m->token, tok, "record: token");
+		is_str(m->sender, "app@example.test", "record: original sender");
+		snprintf(want, sizeof(want), "bounce+%s@bounces.example.test", tok);
+		is_str(m->verp, want, "record: VERP sender");
+		is_str(m->header_from, "App <app@example.test>", "record: From");
+		is_str(m->subject, "=?UTF-8?B?w6TDtsO8?= part one\tpart two",
+		    "record: Subject as given, unfolded");
+		is_str(m->message_id, "<m1@example.test>", "record: Message-ID");
+		is_str(m->category, "billing", "record: duplicated category, first wins");
+		is_str(m->fallback_text, "Your code is 1234",
+		    "record: empty fallback text ignored");
+		is_str(m->phone_hint, "+4915112345678", "record: phone normalised");
+		is_int(m->phone_hint_valid, 1, "record: phone valid");
+		is_int(m->applied, 1, "record: applied");
+		ok(m->time > 0, "record: time");
+		is_int(m->nrcpt, 6, "record: each distinct decided recipient");
+		r = mrcpt(m, "ok@dest.example.test");
+		ok(r && strcmp(r->verdict, "allowed") == 0 && r->dsn_requested,
+		    "record: ok allowed, DSN requested");
+		r = mrcpt(m, "granted@dest.example.test");
+		ok(r && r->dsn_requested, "record: client NOTIFY=SUCCESS counts as requested");
+		r = mrcpt(m, "never@dest.example.test");
+		ok(r && !r->dsn_requested, "record: client NOTIFY=NEVER: not requested");
+		r = mrcpt(m, "supp@dest.example.test");
+		ok(r && strcmp(r->verdict, "rejected") == 0 && !r->dsn_requested &&
+		    strcmp(r->rule, "suppressed") == 0,
+		    "record: rejected recipient with its rule");
+	}
+	{
+		const struct fake_event *e = event_for("ok@dest.example.test");
+
+		ok(e != NULL && e->token != NULL && strcmp(e->token, tok) == 0,
+		    "tag: decision events carry the token");
+	}
+	fake_ctx_free(ctx);
+}
+
+/* RequestDSN no; two messages on one connection; a message with no From,
+ * Subject or Message-ID; empty control header only. */
+static void
+t_tag_nodsn(void)
+{
+	SMFICTX *ctx = fake_ctx_new();
+	const struct fake_message *m1, *m2;
+
+	use_tag_conf("RequestDSN no\nVerpPrefix NF-Bounce\n");
+	writer_begin(64);
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+	fake_macro(ctx, "i", "QND1");
+	do_header(ctx, "X-Notifilter-Category", "");
+	is_rc(D.xxfi_eom(ctx), SMFIS_ACCEPT, "nodsn: eom accept");
+	is_str(ctx->ops, "hem", "nodsn: id, sender, one empty control "
+	    "header removed, no recipient re-added");
+	ok(ctx->chgfrom && strncmp(ctx->chgfrom, "<nf-bounce+", 11) == 0,
+	    "nodsn: VerpPrefix lower-cased (%s)", ctx->chgfrom ? ctx->chgfrom : "");
+	fake_calls_clear(ctx);
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+	fake_macro(ctx, "i", "QND2");
+	is_rc(D.xxfi_eom(ctx), SMFIS_ACCEPT, "nodsn: second message eom");
+	is_str(ctx->ops, "he", "nodsn: second message: no control header "
+	    "left over from the first");
+	D.xxfi_close(ctx);
+	writer_end(1000);
+	m1 = message_for("QND1");
+	m2 = message_for("QND2");
+	ok(m1 && m2 && strcmp(m1->token, m2->token) != 0,
+	    "nodsn: two messages, two tokens");
+	ok(m1 && m1->header_from == NULL && m1->subject == NULL &&
+	    m1->message_id == NULL && m1->category == NULL &&
+	    m1->phone_hint == NULL, "no From/Subject/Message-ID: recorded as absent");
+	ok(m1 && m1->nrcpt == 1 && !m1->rcpt[0].dsn_requested,
+	    "nodsn: DSN not requested");
+	fake_ctx_free(ctx);
+}
+
+/* Other senders, null senders: nothing touched, nothing recorded. */
+static void
+t_tag_untouched(void)
+{
+	SMFICTX *ctx = fake_ctx_new();
+
+	use_tag_conf(NULL);
+	writer_begin(64);
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	is_rc(do_mail(ctx, "<someone@else.test>"), SMFIS_ACCEPT,
+	    "tag untouched: other sender accepted at MAIL");
+	/* an MTA that ignores the accept and goes on */
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+	do_header(ctx, "X-Notifilter-Category", "billing");
+	is_rc(D.xxfi_eom(ctx), SMFIS_CONTINUE, "tag untouched: eom continue");
+	is_rc(do_mail(ctx, "<>"), SMFIS_ACCEPT, "tag untouched: <> at MAIL");
+	do_header(ctx, "X-Notifilter-Category", "billing");
+	D.xxfi_eom(ctx);
+	D.xxfi_close(ctx);
+	do_connect(ctx, "localhost", "127.0.0.1", "nonsmtpd");
+	is_rc(do_mail(ctx, ""), SMFIS_ACCEPT,
+	    "tag untouched: Postfix bounce (empty sender) accepted at MAIL");
+	do_rcpt_args(ctx, "bounce+x@bounces.example.test", NULL, NULL);
+	D.xxfi_eom(ctx);
+	D.xxfi_close(ctx);
+	writer_end(1000);
+	is_str(ctx->ops, "", "tag untouched: no edit at all");
+	is_int(nmessages() + nevents(), 0, "tag untouched: nothing recorded");
+	fake_ctx_free(ctx);
+}
+
+static void
+t_tag_monitor(void)
+{
+	SMFICTX *ctx = fake_ctx_new();
+	const struct fake_message *m;
+
+	use_tag_conf("Mode monitor\n");
+	writer_begin(64);
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+	do_rcpt_args(ctx, "<supp@dest.example.test>", NULL, NULL);
+	fake_macro(ctx, "i", "QMT1");
+	do_header(ctx, "X-Notifilter-Category", "billing");
+	do_header(ctx, "X-Notifilter-Phone", "+49 151 1234 5678");
+	is_rc(D.xxfi_eom(ctx), SMFIS_ACCEPT, "tag monitor: eom accept");
+	is_str(ctx->ops, "", "tag monitor: no header, no VERP, no DSN, no removal");
+	D.xxfi_close(ctx);
+	writer_end(1000);
+	m = message_for("QMT1");
+	if (ok(m != NULL, "tag monitor: message recorded")) {
+		is_int(m->applied, 0, "tag monitor: applied = 0");
+		ok(m->verp == NULL, "tag monitor: no VERP recorded");
+		is_int(strlen(m->token), NF_TOKEN_LEN, "tag monitor: token recorded");
+		is_str(m->category, "billing", "tag monitor: category recorded");
+		ok(mrcpt(m, "supp@dest.example.test") &&
+		    strcmp(mrcpt(m, "supp@dest.example.test")->verdict,
+		    "monitored") == 0, "tag monitor: blocked recipient monitored");
+	}
+	fake_ctx_free(ctx);
+}
+
+/* BounceDomain without SecretFile (and the reverse): decide and record,
+ * remove control headers, no token. */
+static void
+t_tag_off(void)
+{
+	SMFICTX *ctx = fake_ctx_new();
+	struct nf_conf *c;
+
+	use_conf("BounceDomain bounces.example.test\n");
+	c = nf_milter_conf_get();
+	is_str(nf_milter_tag_off_reason(c), "SecretFile is not set",
+	    "tag off: the reason names SecretFile");
+	nf_conf_unref(c);
+	writer_begin(64);
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+	fake_macro(ctx, "i", "QOFF1");
+	do_header(ctx, "X-Notifilter-Fallback-Text", "hello");
+	do_header(ctx, "X-Notifilter-Phone", "+49 151 1234 5678");
+	is_rc(D.xxfi_eom(ctx), SMFIS_ACCEPT, "tag off: eom accept");
+	is_str(ctx->ops, "mm", "tag off: control headers removed, nothing else");
+	D.xxfi_close(ctx);
+	writer_end(1000);
+	is_int(nmessages(), 0, "tag off: no message record (no token)");
+	{
+		const struct fake_event *e = event_for("ok@dest.example.test");
+
+		ok(e != NULL && e->token == NULL, "tag off: decision recorded without token");
+	}
+	/* SecretFile without BounceDomain: the key loads, tagging is off */
+	{
+		char conf[400];
+
+		snprintf(conf, sizeof(conf), "SecretFile %s\n", secret_path);
+		use_conf(conf);
+	}
+	c = nf_milter_conf_get();
+	is_str(nf_milter_tag_off_reason(c), "BounceDomain is not set",
+	    "tag off: the reason names BounceDomain");
+	nf_conf_unref(c);
+	fake_calls_clear(ctx);
+	writer_begin(64);
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+	fake_macro(ctx, "i", "QOFF2");
+	do_header(ctx, "X-Notifilter-Category", "c");
+	is_rc(D.xxfi_eom(ctx), SMFIS_ACCEPT, "tag off (no BounceDomain): eom accept");
+	is_str(ctx->ops, "m", "tag off (no BounceDomain): only the control header removed");
+	D.xxfi_close(ctx);
+	writer_end(1000);
+	is_int(nmessages(), 0, "tag off (no BounceDomain): no message record");
+	fake_ctx_free(ctx);
+}
+
+/* A bad SecretFile: refused with the loader's message. */
+static void
+t_secret_bad(void)
+{
+	char path[300], conf[1024], cpath[300];
+	struct nf_conf *c = NULL;
+	struct nf_milter_key *k = (struct nf_milter_key *)1;
+	struct nf_buf err;
+	FILE *fp;
+	static const struct { const char *label; mode_t mode; size_t len;
+	    int create; const char *word; } cases[] = {
+		{ "world-readable", 0644, 32, 1, "" },
+		{ "too short", 0600, 8, 1, "" },
+		{ "missing", 0600, 32, 0, "" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/badsecret", tmpdir);
+		unlink(path);
+		if (cases[i].create)
+			make_secret(path, cases[i].mode, cases[i].len);
+		snprintf(cpath, sizeof(cpath), "%s/bad.conf", tmpdir);
+		snprintf(conf, sizeof(conf), "%sSecretFile %s\n"
+		    "BounceDomain b.example.test\n", base_conf, path);
+		fp = fopen(cpath, "w");
+		fputs(conf, fp);
+		fclose(fp);
+		nf_buf_init(&err, 1024);
+		if (nf_conf_load(cpath, &c, &err) != 0) {
+			ok(0, "bad secret %s: config loads (%s)", cases[i].label,
+			    nf_buf_cstr(&err));
+			nf_buf_free(&err);
+			continue;
+		}
+		nf_buf_reset(&err);
+		k = (struct nf_milter_key *)1;
+		is_int(nf_milter_key_load(c, &k, &err), -1,
+		    "bad secret %s: refused", cases[i].label);
+		ok(k == NULL, "bad secret %s: no key", cases[i].label);
+		if (!ok(strstr(nf_buf_cstr(&err), path) != NULL,
+		    "bad secret %s: message names the file", cases[i].label))
+			diag("message: %s", nf_buf_cstr(&err));
+		nf_buf_free(&err);
+		nf_conf_unref(c);
+		unlink(path);
+		unlink(cpath);
+	}
+}
+
+/* 100 kB headers, a cut that would split a UTF-8 character, folded and
+ * 8-bit values, an invalid phone hint. */
+static void
+t_tag_big(void)
+{
+	SMFICTX *ctx = fake_ctx_new();
+	const struct fake_message *m;
+	char *big = malloc(100 * 1024 + 1), *subj = malloc(100 * 1024 + 2);
+	size_t i, n;
+
+	for (i = 0; i < 100 * 1024; i++)
+		big[i] = (char)('a' + i % 26);
+	big[i] = '\0';
+	subj[0] = 'x';
+	for (i = 1; i + 1 < 100 * 1024; i += 2) {
+		subj[i] = (char)0xc3;	/* U+00E9, 2 bytes */
+		subj[i + 1] = (char)0xa9;
+	}
+	subj[i] = '\0';
+	use_tag_conf("DefaultCountry 49\n");
+	writer_begin(64);
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+	fake_macro(ctx, "i", "QBIG1");
+	do_header(ctx, "Subject", subj);
+	do_header(ctx, "From", "J\xc3\xbcrgen <app@example.test>");
+	do_header(ctx, "X-Notifilter-Fallback-Text", big);
+	do_header(ctx, "X-Notifilter-Category", big);
+	do_header(ctx, "X-Notifilter-Phone", "not a phone");
+	is_rc(D.xxfi_eom(ctx), SMFIS_ACCEPT, "big headers: eom accept");
+	is_str(ctx->ops, "hemmm-2", "big headers: tagged, every control header removed");
+	fake_calls_clear(ctx);
+	/* a valid national number with DefaultCountry */
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+	fake_macro(ctx, "i", "QBIG2");
+	do_header(ctx, "X-Notifilter-Phone", "0151 1234 5678");
+	D.xxfi_eom(ctx);
+	D.xxfi_close(ctx);
+	writer_end(1000);
+	m = message_for("QBIG1");
+	if (ok(m != NULL, "big headers: message recorded")) {
+		n = m->fallback_text ? strlen(m->fallback_text) : 0;
+		is_int(n, NF_STORE_HEADER_MAX, "big headers: 100 kB fallback "
+		    "text kept as %d bytes", NF_STORE_HEADER_MAX);
+		ok(n > 8 && strcmp(m->fallback_text + n - 8, "...[cut]") == 0 &&
+		    strncmp(m->fallback_text, big, n - 8) == 0,
+		    "big headers: the cut is marked, the start kept");
+		n = m->subject ? strlen(m->subject) : 0;
+		ok(n >= NF_STORE_HEADER_MAX - 1 && n <= NF_STORE_HEADER_MAX,
+		    "big headers: Subject cut (%zu bytes)", n);
+		ok(n > 9 && ((unsigned char)m->subject[n - 9] == 0xa9),
+		    "big headers: no UTF-8 character split by the cut");
+		is_str(m->header_from, "J\xc3\xbcrgen <app@example.test>",
+		    "8-bit From stored as given");
+		is_str(m->phone_hint, "not a phone", "invalid phone recorded as given");
+		is_int(m->phone_hint_valid, 0, "invalid phone: phone_hint_valid 0");
+	}
+	m = message_for("QBIG2");
+	ok(m && m->phone_hint && strcmp(m->phone_hint, "+4915112345678") == 0 &&
+	    m->phone_hint_valid, "national phone completed with DefaultCountry");
+	free(big);
+	free(subj);
+	fake_ctx_free(ctx);
+}
+
+/* Edits the MTA refuses: the message is tempfailed, not recorded as
+ * tagged; decisions say so.  Non-SMTP all-dropped: discarded untagged. */
+static void
+t_tag_refused(void)
+{
+	static const char ops[] = "hem-2";
+	SMFICTX *ctx = fake_ctx_new();
+	size_t i;
+
+	use_tag_conf(NULL);
+	writer_begin(64);
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	for (i = 0; ops[i] != '\0'; i++) {
+		char qid[16];
+
+		fake_calls_clear(ctx);
+		ctx->fail_op = ops[i];
+		do_mail(ctx, "<app@example.test>");
+		do_rcpt_args(ctx, "<ok@dest.example.test>", NULL, NULL);
+		snprintf(qid, sizeof(qid), "QREF%zu", i);
+		fake_macro(ctx, "i", qid);
+		do_header(ctx, "X-Notifilter-Category", "c");
+		is_rc(D.xxfi_eom(ctx), SMFIS_TEMPFAIL,
+		    "refused edit '%c': message tempfailed", ops[i]);
+	}
+	ctx->fail_op = 0;
+	D.xxfi_close(ctx);
+	/* non-SMTP, every recipient dropped: discard, no edits */
+	fake_calls_clear(ctx);
+	do_connect(ctx, "localhost", "127.0.0.1", "nonsmtpd");
+	do_mail_qid(ctx, "app@example.test", "QREFD");
+	do_rcpt_args(ctx, "supp@dest.example.test", NULL, NULL);
+	do_header(ctx, "X-Notifilter-Category", "c");
+	is_rc(D.xxfi_eom(ctx), SMFIS_DISCARD, "all dropped: discard");
+	is_str(ctx->ops, "", "all dropped: no edits");
+	D.xxfi_close(ctx);
+	writer_end(1000);
+	is_int(nmessages(), 0, "refused/discarded: no message recorded");
+	{
+		size_t n, k, tf = 0;
+		const struct fake_event *ev = fake_store_events(&n);
+
+		for (k = 0; k < n; k++)
+			if (strstr(ev[k].detail, "message=tempfailed") &&
+			    ev[k].token == NULL)
+				tf++;
+		is_int(tf, strlen(ops), "refused: decisions recorded as tempfailed, no token");
+	}
+	fake_ctx_free(ctx);
+}
+
+static void
+t_tagging(void)
+{
+	snprintf(secret_path, sizeof(secret_path), "%s/secret", tmpdir);
+	make_secret(secret_path, 0600, 32);
+	{
+		struct nf_buf err;
+
+		nf_buf_init(&err, 1024);
+		if (nf_secret_load(secret_path, &test_secret, &err) != 0) {
+			printf("Bail out! %s\n", nf_buf_cstr(&err));
+			exit(1);
+		}
+		nf_buf_free(&err);
+	}
+	t_tag_enforce();
+	t_tag_nodsn();
+	t_tag_untouched();
+	t_tag_monitor();
+	t_tag_off();
+	t_secret_bad();
+	t_tag_big();
+	t_tag_refused();
+	nf_secret_free(test_secret);
+	unlink(secret_path);
+	use_conf(NULL);
 }
 
 int
@@ -781,7 +1398,8 @@ main(void)
 	t_thousand();
 	t_reload();
 	t_writer();
-	nf_milter_conf_set(NULL);
+	t_tagging();
+	nf_milter_state_set(NULL, NULL);
 	fake_store_events_clear();
 	{
 		char path[300];
