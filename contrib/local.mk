@@ -1,7 +1,8 @@
 # contrib/: example config and MTA snippets, installed for the administrator
 exampledir = $(docdir)/examples
 dist_example_DATA = contrib/notifilter.conf contrib/postfix-main.cf \
-	contrib/postfix-master.cf contrib/sendmail.mc contrib/notifilter.service
+	contrib/postfix-master.cf contrib/sendmail.mc contrib/notifilter.service \
+	contrib/postfix-intake.cf
 EXTRA_DIST += contrib/install-deps.sh contrib/run-demo.sh tests/run-all.sh
 
 # the example config also goes where the daemon looks, unless one is there

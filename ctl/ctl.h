@@ -112,6 +112,7 @@ int nf_cmd_suppress_add(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_suppress_remove(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_suppress_list(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_parse(struct nf_ctl *ctl, int argc, char **argv);
+int nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_trace(struct nf_ctl *ctl, int argc, char **argv);
 extern const char nf_cmd_trace_doc[];	/* its --help text */
 

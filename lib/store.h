@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NF_STORE_SCHEMA_VERSION 2
+#define NF_STORE_SCHEMA_VERSION 3
 
 #define NF_STORE_EMAIL_MAX 256	/* 254 octets + NUL, rounded */
 #define NF_STORE_PHONE_MAX 20	/* '+' and up to 15 digits + NUL */
@@ -276,7 +276,11 @@ int nf_store_state_set(struct nf_store *s, const char *key, const char *val);
  * the message's token; detail holds status, dsn, relay and diagnostic).
  * Otherwise nothing is written and NOTFOUND is returned: the MTA's log is
  * full of mail that is not ours.  A status never goes back from a final
- * one (sent/bounced/expired/delivered) to deferred.
+ * one (sent/bounced/expired/delivered) to deferred.  address NULL (qmgr's
+ * "status=expired, returned to sender" names no recipient) means every
+ * recipient of that queue id's newest message that has no final status
+ * yet and was not refused: each takes the status and gets its own event;
+ * NOTFOUND when the queue id is not ours or none was left open.
  */
 struct nf_delivery_in {
 	const char *queue_id;
@@ -323,5 +327,66 @@ const char *nf_store_pool_errmsg(struct nf_store_pool *p, char *buf,
 const char *nf_channel_name(enum nf_channel ch);	/* "email", "sms", ... */
 int nf_channel_parse(const char *name, enum nf_channel *out);	/* 0 ok, -1 unknown */
 const char *nf_consent_name(enum nf_consent c);	/* "none", "granted", "revoked" */
+
+/* ---- report intake (issue 4; lib/store_report.c) ------------------------ */
+
+#define NF_STORE_EXCERPT_MAX 4096	/* bytes of a report kept (cut visibly) */
+
+/* One report as `notifilterctl ingest` received it.  Strings may be NULL
+ * (absent); values taken from mail are stored cut (NF_ST_CUT_MARK). */
+struct nf_report_in {
+	const char *kind;		/* "dsn" "arf" "autoreply" "heuristic" "none" */
+	const char *token;		/* the candidate token, or NULL */
+	int token_valid;		/* its MAC verified with SecretFile */
+	int64_t message;		/* nf_message.id it names; 0 when none */
+	int authenticated;		/* token valid and message known */
+	const char *auth_detail;	/* why (not) authenticated, for people */
+	const char *env_sender, *env_recipient, *client_ip, *helo;
+	const char *dkim, *dkim_domain, *spf;	/* results; NULL: not checked */
+	const char *returned_message_id;	/* Message-ID of the returned mail */
+	int64_t size;			/* bytes of the report read */
+	unsigned flags;			/* what limits cut (NF_REPORT_CUT_*, ...) */
+	const char *excerpt;		/* its start, bounded by the caller */
+	int64_t time;			/* 0 = now */
+};
+
+/* What one reported recipient said and what intake made of it. */
+struct nf_report_rcpt_in {
+	const char *address;		/* lower case, as reported */
+	const char *action, *status, *reason, *diagnostic, *remote_mta;
+	const char *feedback_type;
+	int hard;
+	const char *policy;		/* "bad" "soft" "spam" "complaint" "delivered"
+					 * "delayed" "autoreply" "other" */
+	const char *outcome;		/* what was done: "suppressed" "counted"
+					 * "undelivered" "consent-revoked" ... or
+					 * "unauthenticated" */
+	const char *detail;		/* the timeline text */
+};
+
+/*
+ * Record a report and its recipients in one transaction, and per recipient
+ * one event: kind "bounce" (policy bad, soft, spam), "complaint" or
+ * "report", rule = outcome, detail = detail, carrying the token only when
+ * the report is authenticated.  *id (if not NULL) gets the report's id.
+ */
+int nf_store_report_add(struct nf_store *s, const struct nf_report_in *r,
+    const struct nf_report_rcpt_in *rc, size_t n, int64_t *id);
+/* How many different messages (tokens) had an authenticated soft failure
+ * for `address` (any case) at or after `since`, not counting `except` (a
+ * token, or NULL). */
+int nf_store_soft_count(struct nf_store *s, const char *address,
+    int64_t since, const char *except, int64_t *n);
+/* Is `address` (any case) a recipient of message `message`?  OK, with
+ * the address as the message recorded it (the key form policy looks up)
+ * in stored[len], or NOTFOUND. */
+int nf_store_recipient_of(struct nf_store *s, int64_t message,
+    const char *address, char *stored, size_t len);
+/* Set that recipient's delivery status (no event: the caller's report
+ * event says it); a final status is never replaced by "deferred".
+ * NOTFOUND when it is not a recipient of the message. */
+int nf_store_recipient_status(struct nf_store *s, int64_t message,
+    const char *address, const char *status, const char *dsn,
+    const char *relay, const char *diagnostic, int64_t time);
 
 #endif

@@ -217,6 +217,64 @@ static const char schema_v2[] =
 	" key TEXT PRIMARY KEY,"
 	" value TEXT NOT NULL) WITHOUT ROWID;";
 
+/*
+ * Version 3 (issue 4, report intake; rows written by store_report.c): each
+ * report ingested, authenticated or not, and what it said per recipient
+ * with what intake did.  Soft failures are counted from
+ * report_recipients (address, time).  Erasing a contact erases the report
+ * rows about its email and the excerpts of those reports (trigger), so
+ * store_rows.c needs no change; suppressions stay, as for version 1.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE reports ("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" token TEXT,"
+	" token_valid INTEGER NOT NULL DEFAULT 0,"
+	" message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,"
+	" authenticated INTEGER NOT NULL DEFAULT 0,"
+	" auth_detail TEXT,"
+	" env_sender TEXT,"
+	" env_recipient TEXT,"
+	" client_ip TEXT,"
+	" helo TEXT,"
+	" dkim TEXT,"
+	" dkim_domain TEXT,"
+	" spf TEXT,"
+	" returned_message_id TEXT,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" excerpt TEXT);"
+	"CREATE INDEX reports_time ON reports(time);"
+	"CREATE INDEX reports_token ON reports(token) WHERE token IS NOT NULL;"
+	"CREATE TABLE report_recipients ("
+	" id INTEGER PRIMARY KEY,"
+	" report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+	" time INTEGER NOT NULL,"
+	" address TEXT,"
+	" token TEXT,"
+	" authenticated INTEGER NOT NULL DEFAULT 0,"
+	" action TEXT,"
+	" status TEXT,"
+	" reason TEXT,"
+	" hard INTEGER NOT NULL DEFAULT 0,"
+	" diagnostic TEXT,"
+	" remote_mta TEXT,"
+	" feedback_type TEXT,"
+	" policy TEXT NOT NULL,"
+	" outcome TEXT NOT NULL);"
+	"CREATE INDEX report_recipients_address ON report_recipients(address,"
+	" time);"
+	"CREATE INDEX report_recipients_report ON report_recipients(report_id);"
+	"CREATE TRIGGER contacts_ad_reports AFTER DELETE ON contacts"
+	" WHEN OLD.email IS NOT NULL BEGIN"
+	" UPDATE reports SET excerpt = NULL, env_recipient = NULL"
+	"  WHERE id IN (SELECT report_id FROM report_recipients"
+	"  WHERE address = lower(OLD.email));"
+	" DELETE FROM report_recipients WHERE address = lower(OLD.email);"
+	" END;";
+
 struct nf_migration {
 	int version;		/* user_version after this step */
 	const char *sql;	/* constant DDL, run with sqlite3_exec */
@@ -225,6 +283,7 @@ struct nf_migration {
 static const struct nf_migration migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==
