@@ -26,7 +26,8 @@ endif
 check_PROGRAMS += tests/unit/t_follow
 TESTS += tests/unit/t_follow
 tests_unit_t_follow_SOURCES = tests/unit/t_follow.c tests/unit/tap.h \
-	milter/follow.c milter/follow.h
+	milter/follow.c milter/follow_file.c milter/follow.h \
+	milter/follow_int.h
 tests_unit_t_follow_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit \
 	-I$(top_srcdir)/milter
 tests_unit_t_follow_LDADD = $(NF_LIBS)

@@ -78,13 +78,7 @@ nf_st_event_put(struct nf_store *s, const struct nf_event *ev,
 		sqlite3_bind_int64(st, 8, contact_id);
 	else
 		sqlite3_bind_null(st, 8);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return nf_st_fail(s, rc, "recording an event");
-	return NF_STORE_OK;
+	return nf_st_done(s, st, rc, "recording an event");
 }
 
 static int
@@ -202,6 +196,23 @@ conflict(struct nf_store *s, const struct nf_contact *c)
 	return rc;
 }
 
+/* Run the INSERT or UPDATE of a contact: email, phone, name and the time
+ * are bound from parameter `first` on (UPDATE's id comes before them).
+ * A UNIQUE failure is told as whose key it is. */
+static int
+contact_write(struct nf_store *s, sqlite3_stmt *st, int first,
+    const struct nf_contact *c, int64_t now, const char *what)
+{
+	int rc;
+
+	nf_st_bind_opt(st, first, c->email);
+	nf_st_bind_opt(st, first + 1, c->phone);
+	nf_st_bind_opt(st, first + 2, c->name);
+	rc = sqlite3_bind_int64(st, first + 3, now);
+	rc = nf_st_done(s, st, rc, what);
+	return rc == NF_STORE_CONFLICT ? conflict(s, c) : rc;
+}
+
 static int
 check_contact(struct nf_store *s, const struct nf_contact *c)
 {
@@ -257,11 +268,9 @@ consent_put(struct nf_store *s, int64_t id, const char *email,
 		nf_st_bind_opt(st, 4, source);
 		sqlite3_bind_int64(st, 5, t);
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return nf_st_fail(s, rc, "writing consent");
+	if ((rc = nf_st_done(s, st, SQLITE_OK, "writing consent")) !=
+	    NF_STORE_OK)
+		return rc;
 	snprintf(detail, sizeof detail, "%s consent %s (was %s; source %s)",
 	    nf_channel_name(ch), nf_consent_name(state), nf_consent_name(was),
 	    source && source[0] ? source : "unknown");
@@ -285,19 +294,9 @@ nf_store_contact_add(struct nf_store *s, struct nf_contact *c)
 		return NF_STORE_ERR;
 	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
 		return rc;
-	nf_st_bind_opt(st, 1, c->email);
-	nf_st_bind_opt(st, 2, c->phone);
-	nf_st_bind_opt(st, 3, c->name);
-	sqlite3_bind_int64(st, 4, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		rc = nf_st_fail(s, rc, "adding a contact");
-		if (rc == NF_STORE_CONFLICT)
-			rc = conflict(s, c);
+	rc = contact_write(s, st, 1, c, now, "adding a contact");
+	if (rc != NF_STORE_OK)
 		return nf_tx_end(s, &tx, rc);
-	}
 	id = sqlite3_last_insert_rowid(s->db);
 	snprintf(detail, sizeof detail, "contact added (email %s, phone %s, "
 	    "name %s)", c->email[0] ? c->email : "none",
@@ -364,20 +363,9 @@ nf_store_contact_update(struct nf_store *s, struct nf_contact *c)
 	if ((rc = find_contact(s, c->id, NULL, old)) != NF_STORE_OK)
 		goto end;
 	sqlite3_bind_int64(st, 1, c->id);
-	nf_st_bind_opt(st, 2, c->email);
-	nf_st_bind_opt(st, 3, c->phone);
-	nf_st_bind_opt(st, 4, c->name);
-	sqlite3_bind_int64(st, 5, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		rc = nf_st_fail(s, rc, "updating a contact");
-		if (rc == NF_STORE_CONFLICT)
-			rc = conflict(s, c);
+	if ((rc = contact_write(s, st, 2, c, now, "updating a contact")) !=
+	    NF_STORE_OK)
 		goto end;
-	}
-	rc = NF_STORE_OK;
 	describe_change(change, sizeof change, old, c);
 	if (change[0]) {
 		snprintf(detail, sizeof detail, "contact updated: %s", change);
@@ -456,13 +444,9 @@ nf_store_contact_remove(struct nf_store *s, const char *key)
 	sqlite3_bind_int64(st, 1, c->id);
 	nf_st_bind_opt(st, 2, c->email);
 	nf_st_bind_opt(st, 3, c->phone);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		rc = nf_st_fail(s, rc, "erasing events");
+	if ((rc = nf_st_done(s, st, SQLITE_OK, "erasing events")) !=
+	    NF_STORE_OK)
 		goto end;
-	}
 	/* explicit, so erasure does not depend on foreign_keys being on */
 	if ((st = nf_st_get(s, NF_ST_CONSENT_DELETE_ALL)) == NULL) {
 		rc = NF_STORE_ERR;
@@ -493,18 +477,7 @@ out:
 int
 nf_store_contact_count(struct nf_store *s, int64_t *n)
 {
-	sqlite3_stmt *st = nf_st_get(s, NF_ST_CONTACT_COUNT);
-	int rc;
-
-	if (st == NULL)
-		return NF_STORE_ERR;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return nf_st_fail(s, rc, "counting contacts");
-	return NF_STORE_OK;
+	return nf_st_query_int(s, NF_ST_CONTACT_COUNT, n, "counting contacts");
 }
 
 /* ---- consent ------------------------------------------------------------- */
@@ -764,26 +737,10 @@ int
 nf_store_event_each(struct nf_store *s, const char *address,
     int (*fn)(const struct nf_event *, void *), void *arg)
 {
-	struct nf_event ev;
 	sqlite3_stmt *st;
-	int rc, r = 0;
 
 	if ((st = nf_st_fresh(s, NF_ST_EVENT_OF)) == NULL)
 		return NF_STORE_ERR;
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ev.time = sqlite3_column_int64(st, 0);
-		ev.kind = (const char *)sqlite3_column_text(st, 1);
-		ev.queue_id = (const char *)sqlite3_column_text(st, 2);
-		ev.token = (const char *)sqlite3_column_text(st, 3);
-		ev.address = (const char *)sqlite3_column_text(st, 4);
-		ev.rule = (const char *)sqlite3_column_text(st, 5);
-		ev.detail = (const char *)sqlite3_column_text(st, 6);
-		if ((r = fn(&ev, arg)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = nf_st_fail(s, rc, "reading events");
-	sqlite3_finalize(st);
-	return r;
+	return nf_st_event_walk(s, st, fn, arg, NULL, "reading events");
 }

@@ -108,6 +108,15 @@ static const char *const st_sql[NF_ST_COUNT] = {
 	    " FROM messages m JOIN recipients r ON r.message_id = m.id"
 	    " WHERE m.queue_id = ?1 AND lower(r.address) = lower(?2)"
 	    " ORDER BY m.id DESC LIMIT 1",
+	/* a report that names no recipient (qmgr's expiry): the recipients
+	 * of the newest message with that queue id, one at a time after
+	 * row id ?2, so the caller may write between two steps */
+	[NF_ST_DELIVERY_OPEN] = "SELECT r.id, r.address, r.status, m.token,"
+	    " r.decision FROM messages m JOIN recipients r"
+	    " ON r.message_id = m.id"
+	    " WHERE m.id = (SELECT id FROM messages WHERE queue_id = ?1"
+	    "  ORDER BY id DESC LIMIT 1) AND r.id > ?2"
+	    " ORDER BY r.id LIMIT 1",
 	[NF_ST_DELIVERY_UPDATE] = "UPDATE recipients SET status = ?2,"
 	    " dsn = ?3, relay = ?4, diagnostic = ?5, updated = ?6 WHERE id = ?1",
 	[NF_ST_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
@@ -361,6 +370,74 @@ nf_st_col(struct nf_store *s, sqlite3_stmt *st, int i, char *dst, size_t len,
 }
 
 int
+nf_st_done(struct nf_store *s, sqlite3_stmt *st, int bind_rc,
+    const char *what)
+{
+	int rc = bind_rc;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return nf_st_fail(s, rc, what);
+	return NF_STORE_OK;
+}
+
+int
+nf_st_query_int(struct nf_store *s, enum nf_st id, int64_t *out,
+    const char *what)
+{
+	sqlite3_stmt *st = nf_st_get(s, id);
+	int rc;
+
+	if (st == NULL)
+		return NF_STORE_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return nf_st_fail(s, rc, what);
+	return NF_STORE_OK;
+}
+
+/* The event in the current row of a statement selecting EVENT_COLS; its
+ * strings live until the statement steps again. */
+static void
+event_from_row(sqlite3_stmt *st, struct nf_event *ev)
+{
+	ev->time = sqlite3_column_int64(st, 0);
+	ev->kind = (const char *)sqlite3_column_text(st, 1);
+	ev->queue_id = (const char *)sqlite3_column_text(st, 2);
+	ev->token = (const char *)sqlite3_column_text(st, 3);
+	ev->address = (const char *)sqlite3_column_text(st, 4);
+	ev->rule = (const char *)sqlite3_column_text(st, 5);
+	ev->detail = (const char *)sqlite3_column_text(st, 6);
+}
+
+int
+nf_st_event_walk(struct nf_store *s, sqlite3_stmt *st,
+    int (*fn)(const struct nf_event *, void *), void *arg, size_t *n,
+    const char *what)
+{
+	struct nf_event ev;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n != NULL)
+			(*n)++;
+		event_from_row(st, &ev);
+		if ((r = fn(&ev, arg)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = nf_st_fail(s, rc, what);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 nf_st_exec(struct nf_store *s, enum nf_st id, const char *what)
 {
 	sqlite3_stmt *st = nf_st_get(s, id);
@@ -507,18 +584,13 @@ nf_store_rollback(struct nf_store *s)
 int
 nf_store_schema_version(struct nf_store *s, int *version)
 {
-	sqlite3_stmt *st = nf_st_get(s, NF_ST_USER_VERSION);
-	int rc;
+	int64_t v = 0;
+	int rc = nf_st_query_int(s, NF_ST_USER_VERSION, &v,
+	    "reading the schema version");
 
-	if (st == NULL)
-		return NF_STORE_ERR;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*version = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return nf_st_fail(s, rc, "reading the schema version");
-	return NF_STORE_OK;
+	if (rc == NF_STORE_OK)
+		*version = (int)v;
+	return rc;
 }
 
 /* ---- the milter's hot path ----------------------------------------------- */

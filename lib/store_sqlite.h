@@ -30,7 +30,7 @@ enum nf_st {
 	NF_ST_SUPPRESS_ALL,
 	NF_ST_EVENT_INSERT, NF_ST_EVENT_OF, NF_ST_EVENT_ERASE,
 	NF_ST_MESSAGE_INSERT, NF_ST_RECIPIENT_INSERT, NF_ST_MESSAGE_BY_TOKEN,
-	NF_ST_DELIVERY_FIND, NF_ST_DELIVERY_UPDATE,
+	NF_ST_DELIVERY_FIND, NF_ST_DELIVERY_OPEN, NF_ST_DELIVERY_UPDATE,
 	NF_ST_STATE_GET, NF_ST_STATE_SET,
 	NF_ST_TRACE_PHONE, NF_ST_TRACE_TOKEN,
 	NF_ST_ERASE_MESSAGES, NF_ST_ERASE_HINTS, NF_ST_ERASE_RECIPIENTS,
@@ -114,5 +114,28 @@ int nf_st_erase_tracking(struct nf_store *s, const char *email,
  * fit, which only a hand-edited database can cause. */
 int nf_st_col(struct nf_store *s, sqlite3_stmt *st, int i, char *dst,
     size_t len, const char *what);
+
+/* Finish a statement that returns no rows and whose parameters the
+ * caller bound: bind_rc is SQLITE_OK, or the first bind's failure (then
+ * it is not run).  Steps it, resets it and clears its bindings (so no
+ * pointer of the caller's stays in the cache).  NF_STORE_* result; `what`
+ * names the operation in s->err. */
+int nf_st_done(struct nf_store *s, sqlite3_stmt *st, int bind_rc,
+    const char *what);
+/* Run statement `id` (no parameters) for the integer in its first row
+ * (count(*), PRAGMA user_version).  NF_STORE_* result; `what` names the
+ * operation in s->err. */
+int nf_st_query_int(struct nf_store *s, enum nf_st id, int64_t *out,
+    const char *what);
+/*
+ * Step `st`, a fresh statement (nf_st_fresh) with its parameters bound
+ * that selects EVENT_COLS, calling fn for each row until fn returns
+ * non-zero; finalizes st.  Returns fn's non-zero value, 0, or an
+ * NF_STORE_* failure (`what` names the walk in s->err).  *n (if not NULL)
+ * counts the rows seen.
+ */
+int nf_st_event_walk(struct nf_store *s, sqlite3_stmt *st,
+    int (*fn)(const struct nf_event *, void *), void *arg, size_t *n,
+    const char *what);
 
 #endif

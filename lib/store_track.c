@@ -26,7 +26,8 @@
  * Failures: every write is one transaction (a SAVEPOINT inside the
  * caller's nf_store_begin), so a failed call leaves nothing.  A delivery
  * for mail that is not ours answers NF_STORE_NOTFOUND without starting a
- * write, because the MTA's log is mostly other mail.
+ * write, because the MTA's log is mostly other mail; so does a report that
+ * names no recipient (a whole message expired) when none is left open.
  */
 #include "store_sqlite.h"
 
@@ -139,12 +140,8 @@ insert_message(struct nf_store *s, const struct nf_message_in *m, int64_t t,
 		rc = sqlite3_bind_int(st, 12, m->applied != 0);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 13, t);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		rc = nf_st_fail(s, rc, "recording a message");
+	if ((rc = nf_st_done(s, st, rc, "recording a message")) !=
+	    NF_STORE_OK) {
 		if (rc == NF_STORE_CONFLICT)
 			nf_st_error(s, rc, "%s: message %s is already recorded",
 			    s->path, m->token);
@@ -179,12 +176,9 @@ insert_recipient(struct nf_store *s, int64_t msg, const struct nf_recipient_in
 		rc = sqlite3_bind_int(st, 6, r->dsn_requested != 0);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 7, t);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return nf_st_fail(s, rc, "recording a recipient");
+	if ((rc = nf_st_done(s, st, rc, "recording a recipient")) !=
+	    NF_STORE_OK)
+		return rc;
 	*added = sqlite3_changes(s->db) > 0;
 	return NF_STORE_OK;
 }
@@ -362,13 +356,8 @@ nf_store_state_set(struct nf_store *s, const char *key, const char *val)
 	if ((st = nf_st_get(s, NF_ST_STATE_SET)) == NULL)
 		return NF_STORE_ERR;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return nf_st_fail(s, rc, "writing state");
-	return NF_STORE_OK;
+	rc = sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
+	return nf_st_done(s, st, rc, "writing state");
 }
 
 /* ---- deliveries ---------------------------------------------------------- */
@@ -394,6 +383,23 @@ struct hit {
 	char token[NF_STORE_TOKEN_MAX];
 };
 
+/* Columns 0-3 of NF_ST_DELIVERY_FIND and NF_ST_DELIVERY_OPEN. */
+static int
+hit_from_row(struct nf_store *s, sqlite3_stmt *st, struct hit *h)
+{
+	int rc;
+
+	h->rid = sqlite3_column_int64(st, 0);
+	rc = nf_st_col(s, st, 1, h->address, sizeof h->address,
+	    "recipient address");
+	if (rc == NF_STORE_OK)
+		rc = nf_st_col(s, st, 2, h->status, sizeof h->status,
+		    "recipient status");
+	if (rc == NF_STORE_OK)
+		rc = nf_st_col(s, st, 3, h->token, sizeof h->token, "token");
+	return rc;
+}
+
 /* The recipient row a report is about: NOTFOUND when it is not ours. */
 static int
 find_recipient(struct nf_store *s, const struct nf_delivery_in *d,
@@ -407,23 +413,55 @@ find_recipient(struct nf_store *s, const struct nf_delivery_in *d,
 	sqlite3_bind_text(st, 1, d->queue_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, d->address, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		h->rid = sqlite3_column_int64(st, 0);
-		rc = nf_st_col(s, st, 1, h->address, sizeof h->address,
-		    "recipient address");
-		if (rc == NF_STORE_OK)
-			rc = nf_st_col(s, st, 2, h->status, sizeof h->status,
-			    "recipient status");
-		if (rc == NF_STORE_OK)
-			rc = nf_st_col(s, st, 3, h->token, sizeof h->token,
-			    "token");
-	} else if (rc == SQLITE_DONE)
+	if (rc == SQLITE_ROW)
+		rc = hit_from_row(s, st, h);
+	else if (rc == SQLITE_DONE)
 		rc = nf_st_error(s, NF_STORE_NOTFOUND, "no recorded message "
 		    "%s to %s", d->queue_id, d->address);
 	else
 		rc = nf_st_fail(s, rc, "looking up a recipient's message");
 	sqlite3_reset(st);
 	return rc;
+}
+
+/*
+ * For a report that names no recipient: the next recipient after row id
+ * *after of the newest message with d's queue id that has no final status
+ * and was not refused (never queued, so not the MTA's to report on).
+ * *after moves past every row looked at; NOTFOUND when none is left.
+ */
+static int
+next_open(struct nf_store *s, const struct nf_delivery_in *d, int64_t *after,
+    struct hit *h)
+{
+	sqlite3_stmt *st = nf_st_get(s, NF_ST_DELIVERY_OPEN);
+	int rc, got = -1;	/* got: NF_STORE_* once a row was taken */
+
+	if (st == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_text(st, 1, d->queue_id, -1, SQLITE_STATIC);
+	/* each turn moves *after on: at most one per recipient row */
+	for (;;) {
+		sqlite3_bind_int64(st, 2, *after);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		got = hit_from_row(s, st, h);
+		*after = h->rid;
+		if (got != NF_STORE_OK || (!in_list(final_status, h->status) &&
+		    !refused((const char *)sqlite3_column_text(st, 4))))
+			break;
+		got = -1;
+		sqlite3_reset(st);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (got >= 0)
+		return got;	/* an open recipient in *h, or a bad row */
+	if (rc == SQLITE_DONE)
+		return nf_st_error(s, NF_STORE_NOTFOUND, "no recorded message "
+		    "%s with a recipient still waiting for its status",
+		    d->queue_id);
+	return nf_st_fail(s, rc, "looking up a message's recipients");
 }
 
 static int
@@ -447,13 +485,7 @@ update_recipient(struct nf_store *s, const struct nf_delivery_in *d,
 		    NF_STORE_HEADER_MAX);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 6, t);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return nf_st_fail(s, rc, "recording a delivery status");
-	return NF_STORE_OK;
+	return nf_st_done(s, st, rc, "recording a delivery status");
 }
 
 /* Append "[ ]PRE<v cut to max>POST" to out[size] when v is set; returns
@@ -495,14 +527,64 @@ delivery_detail(char *out, size_t size, const struct nf_delivery_in *d,
 		    used ? "; " : "", kept);
 }
 
+/* One recipient row: it takes the status (a final one stays against a
+ * later deferral) and gets its "delivery" event, saying which. */
+static int
+deliver_one(struct nf_store *s, const struct nf_delivery_in *d,
+    const struct hit *h, int64_t t, char *detail, size_t dsize)
+{
+	struct nf_event ev = { 0 };
+	const char *kept = NULL;
+	int rc = NF_STORE_OK;
+
+	if (strcmp(d->status, "deferred") == 0 &&
+	    in_list(final_status, h->status))
+		kept = h->status;
+	else
+		rc = update_recipient(s, d, h->rid, t);
+	if (rc != NF_STORE_OK)
+		return rc;
+	delivery_detail(detail, dsize, d, kept);
+	ev.time = t;
+	ev.kind = "delivery";
+	ev.queue_id = d->queue_id;
+	ev.token = h->token;
+	ev.address = h->address;
+	ev.rule = d->status;
+	ev.detail = detail;
+	return nf_st_event_put(s, &ev, 0);
+}
+
+/* A report that names no recipient: every recipient still open. */
+static int
+deliver_all(struct nf_store *s, const struct nf_delivery_in *d,
+    struct hit *h, int64_t t, char *detail, size_t dsize)
+{
+	struct nf_tx tx;
+	int64_t after = 0;
+	size_t n = 0;
+	int rc;
+
+	/* not ours, or nothing left open: answered with one read */
+	if ((rc = next_open(s, d, &after, h)) != NF_STORE_OK)
+		return rc;
+	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
+		return rc;
+	after = 0;	/* again, now under the write lock */
+	while ((rc = next_open(s, d, &after, h)) == NF_STORE_OK &&
+	    (rc = deliver_one(s, d, h, t, detail, dsize)) == NF_STORE_OK)
+		n++;
+	if (rc == NF_STORE_NOTFOUND && n > 0)
+		rc = NF_STORE_OK;
+	return nf_tx_end(s, &tx, rc);
+}
+
 int
 nf_store_delivery_add(struct nf_store *s, const struct nf_delivery_in *d)
 {
-	struct nf_event ev = { 0 };
 	struct nf_tx tx;
 	struct hit *h;
 	char *detail;
-	const char *kept;
 	size_t dsize = NF_STORE_HEADER_MAX + NF_STORE_TEXT_MAX + 4 * WORD_MAX +
 	    NF_STORE_TEXT_MAX + 128;
 	int64_t t;
@@ -515,9 +597,12 @@ nf_store_delivery_add(struct nf_store *s, const struct nf_delivery_in *d)
 		    "status \"%.32s\": use sent, deferred, bounced, expired, "
 		    "delivered or relayed", s->path,
 		    d && d->status ? d->status : "(none)");
-	if (opt(d->queue_id) == NULL || opt(d->address) == NULL)
+	/* NULL names every open recipient; "" names nobody */
+	if (opt(d->queue_id) == NULL ||
+	    (d->address != NULL && d->address[0] == '\0'))
 		return nf_st_error(s, NF_STORE_NOTFOUND, "%s: a delivery report "
-		    "without queue id or recipient names no message", s->path);
+		    "without queue id, or with an empty recipient, names no "
+		    "message", s->path);
 	t = d->time ? d->time : (int64_t)time(NULL);
 	if ((h = malloc(sizeof *h)) == NULL || (detail = malloc(dsize)) ==
 	    NULL) {
@@ -527,6 +612,10 @@ nf_store_delivery_add(struct nf_store *s, const struct nf_delivery_in *d)
 	}
 	/* most reports are not ours: answer those with one indexed read */
 	nf_store_release(s);
+	if (d->address == NULL) {
+		rc = deliver_all(s, d, h, t, detail, dsize);
+		goto out;
+	}
 	autocommit = sqlite3_get_autocommit(s->db);
 	if ((rc = find_recipient(s, d, h)) != NF_STORE_OK)
 		goto out;
@@ -536,25 +625,8 @@ nf_store_delivery_add(struct nf_store *s, const struct nf_delivery_in *d)
 	 * (inside the caller's IMMEDIATE transaction nothing can change) */
 	if (autocommit)
 		rc = find_recipient(s, d, h);
-	kept = NULL;
-	if (rc == NF_STORE_OK) {
-		if (strcmp(d->status, "deferred") == 0 &&
-		    in_list(final_status, h->status))
-			kept = h->status;
-		else
-			rc = update_recipient(s, d, h->rid, t);
-	}
-	if (rc == NF_STORE_OK) {
-		delivery_detail(detail, dsize, d, kept);
-		ev.time = t;
-		ev.kind = "delivery";
-		ev.queue_id = d->queue_id;
-		ev.token = h->token;
-		ev.address = h->address;
-		ev.rule = d->status;
-		ev.detail = detail;
-		rc = nf_st_event_put(s, &ev, 0);
-	}
+	if (rc == NF_STORE_OK)
+		rc = deliver_one(s, d, h, t, detail, dsize);
 	rc = nf_tx_end(s, &tx, rc);
 out:
 	free(detail);
@@ -605,7 +677,6 @@ nf_store_trace(struct nf_store *s, const char *key,
 {
 	char phone[NF_STORE_PHONE_MAX];
 	struct nf_message *m;
-	struct nf_event ev;
 	sqlite3_stmt *st;
 	enum nf_st which;
 	const char *bind = key;
@@ -629,21 +700,7 @@ nf_store_trace(struct nf_store *s, const char *key,
 	if ((st = nf_st_fresh(s, which)) == NULL)
 		return NF_STORE_ERR;
 	sqlite3_bind_text(st, 1, bind, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		n++;
-		ev.time = sqlite3_column_int64(st, 0);
-		ev.kind = (const char *)sqlite3_column_text(st, 1);
-		ev.queue_id = (const char *)sqlite3_column_text(st, 2);
-		ev.token = (const char *)sqlite3_column_text(st, 3);
-		ev.address = (const char *)sqlite3_column_text(st, 4);
-		ev.rule = (const char *)sqlite3_column_text(st, 5);
-		ev.detail = (const char *)sqlite3_column_text(st, 6);
-		if ((r = fn(&ev, arg)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = nf_st_fail(s, rc, "reading the timeline");
-	sqlite3_finalize(st);
+	r = nf_st_event_walk(s, st, fn, arg, &n, "reading the timeline");
 	if (r != 0 || n > 0)
 		return r;
 	/* no event: a token may still name a message that had none */
@@ -691,12 +748,10 @@ nf_st_erase_tracking(struct nf_store *s, const char *email, const char *phone)
 			continue;
 		if ((st = nf_st_get(s, steps[i].id)) == NULL)
 			return NF_STORE_ERR;
-		sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (rc != SQLITE_DONE)
-			return nf_st_fail(s, rc, "erasing message records");
+		rc = sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+		if ((rc = nf_st_done(s, st, rc, "erasing message records")) !=
+		    NF_STORE_OK)
+			return rc;
 	}
 	return NF_STORE_OK;
 }

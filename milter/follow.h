@@ -33,7 +33,8 @@ struct nf_follow_stats {
 	unsigned long long recorded;	/* ... that changed a recorded recipient */
 	unsigned long long not_ours;	/* ... dropped after waiting pending_ms */
 	unsigned long long pending_dropped;	/* ... dropped: pending list full */
-	unsigned long long message_expired;	/* qmgr expiry lines (no recipient) */
+	unsigned long long message_expired;	/* qmgr expiry lines: no recipient
+						 * named, all open ones meant */
 	unsigned long long overlong;	/* lines longer than 8 KiB, skipped */
 	unsigned long long rotations, truncations;
 	unsigned long long store_retries;	/* batches retried: store busy/failed */

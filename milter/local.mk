@@ -3,7 +3,7 @@ sbin_PROGRAMS += notifilter
 notifilter_SOURCES = milter/main.c milter/callbacks.c milter/handlers.c \
 	milter/ctx.c milter/ctx.h milter/writer.c milter/state.c \
 	milter/storeio.c milter/milter.h milter/tag.c milter/tag.h \
-	milter/follow.c milter/follow.h
+	milter/follow.c milter/follow_file.c milter/follow.h milter/follow_int.h
 notifilter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
 notifilter_LDADD = $(NF_LIBS) $(MILTER_LIBS)
 

@@ -3,7 +3,8 @@
  * files and a real temporary store: lines appended, a partial line, an
  * overlong line, lines that wait for their message, rename rotation,
  * truncation, a restart that resumes, a rotation while stopped, a busy
- * store, a log that appears late, and the thread stopping in time.
+ * store, qmgr's expiry lines that name no recipient, a log that appears
+ * late, and the thread stopping in time.
  *
  * Most checks call nf_follow_step directly, so nothing depends on timing
  * except the pending list's timeouts (scaled down by the options) and the
@@ -76,26 +77,48 @@ dline(const char *qid, const char *to, const char *status)
 	return b;
 }
 
-/* A message the milter would have recorded: one allowed recipient. */
+/* qmgr's line for a message that expired: it names no recipient. */
+static const char *
+xline(const char *qid)
+{
+	static char b[256];
+
+	snprintf(b, sizeof(b), "Nov 23 11:00:00 mx postfix/qmgr[7]: %s: "
+	    "from=<app@example.test>, status=expired, returned to sender\n",
+	    qid);
+	return b;
+}
+
+/* A message the milter would have recorded: allowed recipients rcpt and,
+ * when not NULL, rcpt2. */
 static void
-add_msg(const char *token, const char *qid, const char *rcpt)
+add_msg2(const char *token, const char *qid, const char *rcpt,
+    const char *rcpt2)
 {
 	struct nf_message_in m = { 0 };
-	struct nf_recipient_in r = { 0 };
-	int rc;
+	struct nf_recipient_in r[2] = { { 0 }, { 0 } };
+	int rc, i;
 
 	m.token = token;
 	m.queue_id = qid;
 	m.sender = "app@example.test";
 	m.applied = 1;
 	m.time = (int64_t)time(NULL);
-	r.address = rcpt;
-	r.verdict = "allowed";
-	r.rule = "consent-default";
-	r.reason = "test";
-	rc = nf_store_message_add(db, &m, &r, 1);
+	for (i = 0; i < 2; i++) {
+		r[i].address = i == 0 ? rcpt : rcpt2;
+		r[i].verdict = "allowed";
+		r[i].rule = "consent-default";
+		r[i].reason = "test";
+	}
+	rc = nf_store_message_add(db, &m, r, rcpt2 != NULL ? 2 : 1);
 	if (rc != NF_STORE_OK)
 		diag("message_add %s: %d %s", token, rc, nf_store_errmsg(db));
+}
+
+static void
+add_msg(const char *token, const char *qid, const char *rcpt)
+{
+	add_msg2(token, qid, rcpt, NULL);
 }
 
 struct seen {
@@ -117,7 +140,8 @@ on_event(const struct nf_event *ev, void *arg)
 	return 0;
 }
 
-/* Number of delivery events of a message (its last status in *s). */
+/* Number of delivery events of a message or an address (by token or
+ * address; its last status in *s). */
 static int
 deliveries(const char *token, struct seen *s)
 {
@@ -351,7 +375,28 @@ main(void)
 	nf_follow_step(f);
 	is_int(deliveries("tokj", NULL), 1, "and only once");
 
-	/* 12. the thread: follows on its own, stops within a second */
+	/* 12. qmgr's expiry names no recipient: every recipient of the
+	 * message still without a final status takes it; a line read before
+	 * its message is recorded waits like any other */
+	add_msg2("tokx", "X000000001", "x1@example.com", "x2@example.com");
+	append(logp, "%s", dline("X000000001", "x1@example.com", "sent"));
+	append(logp, "%s", xline("X000000001"));
+	append(logp, "%s", xline("Y000000001"));
+	nf_follow_step(f);
+	is_int(deliveries("x1@example.com", &s), 1, "x1: one delivery event");
+	is_str(s.status, "sent", "x1 stays sent");
+	is_int(deliveries("x2@example.com", &s), 1, "x2: one delivery event");
+	is_str(s.status, "expired", "x2 expired by the line naming no recipient");
+	st = stats(f);
+	is_int(st.message_expired, 2, "two expiry lines counted");
+	is_int(st.pending, 1, "the expiry of a message not recorded yet waits");
+	add_msg2("toky", "Y000000001", "y1@example.com", "y2@example.com");
+	ok(step_until(f, "toky", 2, 2000), "then both its recipients expire");
+	is_int(deliveries("y2@example.com", &s), 1, "y2: one delivery event");
+	is_str(s.status, "expired", "y2 expired");
+	is_int(stats(f).pending, 0, "nothing waits any more");
+
+	/* 13. the thread: follows on its own, stops within a second */
 	rc = nf_follow_run(f);
 	ok(rc == 0, "thread started");
 	append(logp, "%s", dline("K000000001", "k@example.com", "sent"));
@@ -367,7 +412,7 @@ main(void)
 		ok(now_ms() - t0 < 1000, "stopped in %lld ms", (long long)(now_ms() - t0));
 	}
 
-	/* 13. a log that does not exist yet is read from its start */
+	/* 14. a log that does not exist yet is read from its start */
 	unlink(logp);
 	unlink(path1);
 	{

@@ -618,7 +618,8 @@ test_delivery(struct nf_store *s, const char *db)
 		    NF_STORE_NOTFOUND, "bounced" },
 		{ "", "gil@example.com", "sent", "2.0.0", 2008,
 		    NF_STORE_NOTFOUND, "bounced" },
-		{ "AQ1", NULL, "sent", "2.0.0", 2009, NF_STORE_NOTFOUND,
+		/* (NULL names every open recipient: test_delivery_whole) */
+		{ "AQ1", "", "sent", "2.0.0", 2009, NF_STORE_NOTFOUND,
 		    "bounced" },
 		{ "AQ1", "gil@example.com", "weird", "2.0.0", 2010,
 		    NF_STORE_ERR, "bounced" },
@@ -740,6 +741,134 @@ test_delivery(struct nf_store *s, const char *db)
 	    "not ours, in a transaction");
 	nf_store_rollback(s);
 	is_int(count_rows(db, "events"), ev, "rolled back with the caller");
+	free(e);
+}
+
+/* Recipient rows of message `token` as "address=status,...". */
+static const char *
+statuses(const char *db, const char *token)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "SELECT group_concat(address || '=' || "
+	    "ifnull(status, 'none'), ',') FROM (SELECT r.address, r.status "
+	    "FROM recipients r JOIN messages m ON r.message_id = m.id "
+	    "WHERE m.token = '%s' ORDER BY r.id)", token);
+	return raw_str(db, sql);
+}
+
+/* A report that names no recipient (qmgr's "status=expired, returned to
+ * sender"): every recipient still open takes it, each with its event. */
+static void
+test_delivery_whole(struct nf_store *s, const char *db)
+{
+	static const struct nf_recipient_in four[] = {
+		{ "ann@example.com", "allowed", "r", NULL, 0 },
+		{ "bob@example.com", "allowed", "r", NULL, 0 },
+		{ "cy@example.com", "rejected", "suppressed", NULL, 0 },
+		{ "dee@example.com", "monitored", "r", NULL, 0 },
+	};
+	struct nf_delivery_in d;
+	struct nf_message_in m;
+	struct evs *e = calloc(1, sizeof *e);
+	long long ev;
+
+	if (e == NULL) {
+		ok(0, "out of memory");
+		return;
+	}
+	base_message(&m, "1whole", "XQ1", 3000);
+	is_int(nf_store_message_add(s, &m, four, 4), NF_STORE_OK,
+	    "a message to four recipients, one refused");
+	memset(&d, 0, sizeof d);
+	d.queue_id = "XQ1";
+	d.source = "maillog";
+	d.address = "ann@example.com";
+	d.status = "sent";
+	d.time = 3001;
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_OK, "ann: sent");
+	d.address = "bob@example.com";
+	d.status = "deferred";
+	d.time = 3002;
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_OK, "bob: deferred");
+
+	ev = count_rows(db, "events");
+	d.address = NULL;
+	d.status = "expired";
+	d.time = 3003;
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_OK,
+	    "expired, no recipient named");
+	is_str(statuses(db, "1whole"), "ann@example.com=sent,"
+	    "bob@example.com=expired,cy@example.com=none,"
+	    "dee@example.com=expired", "the open ones expired; the sent and "
+	    "the refused one kept theirs");
+	is_int(count_rows(db, "events"), ev + 2, "one event per recipient "
+	    "changed");
+	memset(e, 0, sizeof *e);
+	is_int(nf_store_trace(s, "bob@example.com", evs_add, e), NF_STORE_OK,
+	    "trace bob");
+	is_int(e->n, 4, "bob: tagged, queued, deferred, expired");
+	if (e->n == 4) {
+		is_str(e->kind[3], "delivery", "kind delivery");
+		is_str(e->rule[3], "expired", "rule expired");
+		is_str(e->token[3], "1whole", "with the token");
+		is_str(e->qid[3], "XQ1", "and the queue id");
+	}
+	is_int(raw_int(db, "SELECT count(*) FROM events WHERE kind = "
+	    "'delivery' AND address = 'dee@example.com' AND rule = 'expired' "
+	    "AND token = '1whole' AND time = 3003"), 1, "dee got its own "
+	    "event");
+
+	ev = count_rows(db, "events");
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_NOTFOUND,
+	    "again: none left open");
+	ok(strstr(nf_store_errmsg(s), "XQ1") != NULL, "the message says which "
+	    "queue id: %s", nf_store_errmsg(s));
+	d.queue_id = "NOTOURSX";
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_NOTFOUND,
+	    "a queue id that is not ours");
+	is_int(count_rows(db, "events"), ev, "neither wrote an event");
+
+	/* a deferral for the whole message leaves them open */
+	base_message(&m, "1whole2", "XQ2", 3100);
+	is_int(nf_store_message_add(s, &m, four, 2), NF_STORE_OK,
+	    "a second message");
+	d.queue_id = "XQ2";
+	d.status = "deferred";
+	d.time = 3101;
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_OK, "deferred, no "
+	    "recipient named");
+	d.status = "expired";
+	d.time = 3102;
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_OK, "then expired");
+	is_str(statuses(db, "1whole2"), "ann@example.com=expired,"
+	    "bob@example.com=expired", "both expired after the deferral");
+
+	/* a reused queue id: only the newest message's recipients */
+	base_message(&m, "1whole3", "XQ3", 3200);
+	nf_store_message_add(s, &m, four, 1);
+	base_message(&m, "1whole4", "XQ3", 3300);
+	nf_store_message_add(s, &m, four + 1, 1);
+	d.queue_id = "XQ3";
+	d.time = 3301;
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_OK, "reused queue id");
+	is_str(statuses(db, "1whole3"), "ann@example.com=none",
+	    "the older message untouched");
+	is_str(statuses(db, "1whole4"), "bob@example.com=expired",
+	    "the newest expired");
+
+	/* inside the caller's transaction, and rolled back with it */
+	base_message(&m, "1whole5", "XQ5", 3400);
+	nf_store_message_add(s, &m, four, 2);
+	ev = count_rows(db, "events");
+	is_int(nf_store_begin(s), NF_STORE_OK, "begin");
+	d.queue_id = "XQ5";
+	is_int(nf_store_delivery_add(s, &d), NF_STORE_OK, "expired in a "
+	    "transaction");
+	is_int(nf_store_rollback(s), NF_STORE_OK, "roll it back");
+	is_str(statuses(db, "1whole5"), "ann@example.com=none,"
+	    "bob@example.com=none", "rolled back: no status");
+	is_int(count_rows(db, "events"), ev, "rolled back: no event");
 	free(e);
 }
 
@@ -1202,6 +1331,7 @@ main(void)
 		test_message_long(s);
 		test_message_nested(s, db);
 		test_delivery(s, db);
+		test_delivery_whole(s, db);
 		test_delivery_batch(s, db);
 		test_trace(s, db);
 		test_state(s, db);
