@@ -6,7 +6,10 @@
 #   null        bench/nullmilter: walks the same milter protocol steps as
 #               notifilter and does nothing (the floor for any milter)
 #   notifilter  notifilter, a store with 10,000 contacts (the recipient is
-#               one of them, consent granted), events recorded
+#               one of them, consent granted), with tagging and recording
+#               on: BounceDomain + SecretFile (VERP sender, X-Notifilter-ID),
+#               RequestDSN yes (recipients re-added with NOTIFY/ORCPT), every
+#               message recorded, MailLog following Postfix's maillog_file
 #   opendkim    OpenDKIM signing (rsa-sha256 2048, key made at run time)
 # All milters on unix sockets (over TCP, milters that negotiate no-reply
 # steps stall ~40 ms per message: ../shared/recipes §3.6).  Each mode has
@@ -17,9 +20,22 @@
 # A run is the time from smtp-source's first connection until the queue is
 # empty (end to end), N messages in SESSIONS parallel sessions; every run
 # checks that Postfix logged N "status=sent" deliveries.  Before measuring,
-# one message per mode proves that the milter is really in the path.
+# one message per mode proves that the milter is really in the path (for
+# notifilter: the VERP sender, X-Notifilter-ID and NOTIFY reach the sink);
+# afterwards the store must hold every message notifilter saw, and the
+# share of its recipients with a delivery event from MailLog is printed.
+#
+# Peak memory (before the throughput runs, so nothing else has raised it):
+# RSS_SESSIONS (100) concurrent SMTP sessions (smtp-source -s 100, RSS_N
+# messages; -d keeps each session's connection, so Postfix holds 100 smtpd
+# processes, each with its own milter connection) through notifilter, then
+# through the null milter: VmHWM of each process from /proc/PID/status, the
+# most milter connections seen at once (ss -x; the proof of concurrency:
+# Debian's libmilter runs a worker pool, so its thread count stays low), and
+# the ratio to the goal (< 30 MB).  RSS_N=0 skips it.
 #
 # env: N (5000) SESSIONS (20) SIZE (512 bytes) REPEATS (3)
+#      RSS_SESSIONS (100) RSS_N (3000) RSS_GOAL_MB (30)
 #      MODES ("none null notifilter opendkim") CONTACTS (10000)
 #      SMTPD_PORT (first of 4, default 10525) SINK_PORT (10535)
 #      CHECK_PORT (10536) OUT (result file; default bench/out/ in the build
@@ -30,6 +46,8 @@ set -u
 . "$(cd "$(dirname "$0")/.." && pwd)/tests/mta/lib.sh"
 
 N=${N:-5000} S=${SESSIONS:-20} SIZE=${SIZE:-512} R=${REPEATS:-3}
+RSS_S=${RSS_SESSIONS:-100} RSS_N=${RSS_N:-3000} RSS_GOAL_MB=${RSS_GOAL_MB:-30}
+BD=bounces.example.test
 MODES=${MODES:-none null notifilter opendkim}
 CONTACTS=${CONTACTS:-10000}
 BASE=${SMTPD_PORT:-10525} SINK=${SINK_PORT:-10535} CHECK=${CHECK_PORT:-10536}
@@ -76,23 +94,46 @@ t=$(nf_now); spin; t1=$(nf_since "$t")
 t=$(nf_now); spin & spin & wait; t2=$(nf_since "$t")
 log "# calibration: 1 spin ${t1}s, 2 parallel ${t2}s -> effective cores $(awk -v a="$t1" -v b="$t2" 'BEGIN{printf "%.2f", 2*a/b}')"
 
-# ---- milters ----------------------------------------------------------------
-declare -A MPID=()	# mode -> milter PID, for its CPU time per message
+# ---- Postfix first (MailLog follows its maillog_file), then the milters ------
+sock_of() { # mode -> milter socket
+	case $1 in null) echo "$RUN/null.sock" ;; notifilter) echo "$RUN/notifilter.sock" ;;
+	opendkim) echo "$RUN/odk/opendkim.sock" ;; esac
+}
 listeners="$BASE"
+for m in $MODES; do
+	[ "$m" = none ] || listeners="$listeners $(port_of "$m")=unix:$(sock_of "$m")"
+done
+# the measuring sink writes no files; the check sink dumps what it gets
+nf_spawn sink smtp-sink -u nobody "127.0.0.1:$SINK" 256
+nf_wait_port "$SINK" 10 || die "smtp-sink did not start on $SINK"
+sink_start check "$CHECK" || die "check sink did not start on $CHECK"
+PF_LISTENERS=$listeners PF_SINK_PORT=$SINK
+# 100 smtpd processes for the RSS phase, plus room for the other services
+PF_MAIN_EXTRA="transport_maps = inline:{ check.example.test=smtp:[127.0.0.1]:$CHECK }
+default_process_limit = $((RSS_S + 50))"
+pf_create "$PF" || die "pf_create failed"
+pf_start "$PF" || die "Postfix did not start (log $PF/log/maillog)"
+nf_wait 5 test -s "$PF/log/maillog"
+
+declare -A MPID=()	# mode -> milter PID, for its CPU time per message
 for m in $MODES; do
 	case $m in
 	null)
 		nf_spawn nullmilter "$NULLMILTER" -p "unix:$RUN/null.sock" -m 000
 		MPID[null]=$NF_LAST_PID
-		nf_wait 10 test -S "$RUN/null.sock" || die "nullmilter did not start: $(cat "$NF_D/nullmilter.log")"
-		listeners="$listeners $((BASE + 1))=unix:$RUN/null.sock" ;;
+		nf_wait 10 test -S "$RUN/null.sock" || die "nullmilter did not start: $(cat "$NF_D/nullmilter.log")" ;;
 	notifilter)
+		head -c 32 /dev/urandom >"$NF_D/secret" && chmod 600 "$NF_D/secret"
 		cat >"$NF_D/notifilter.conf" <<EOF
 Socket unix:$RUN/notifilter.sock
 UMask 000
 PidFile $RUN/notifilter.pid
 Database $NF_D/bench.db
 Senders $APP
+BounceDomain $BD
+SecretFile $NF_D/secret
+RequestDSN yes
+MailLog $PF/log/maillog
 SyslogFacility none
 EOF
 		{
@@ -107,8 +148,7 @@ EOF
 				die "suppress add failed"
 		done
 		nf_daemon_start notifilter "$NF_D/notifilter.conf" || die "notifilter did not start"
-		MPID[notifilter]=$NF_LAST_PID
-		listeners="$listeners $((BASE + 2))=unix:$RUN/notifilter.sock" ;;
+		MPID[notifilter]=$NF_LAST_PID ;;
 	opendkim)
 		mkdir -p "$NF_D/dkim" "$RUN/odk" && chown opendkim "$RUN/odk"
 		opendkim-genkey -b 2048 -d notify.example.test -s bench -D "$NF_D/dkim" || die "opendkim-genkey failed"
@@ -131,19 +171,9 @@ RequireSafeKeys         false
 EOF
 		nf_spawn opendkim opendkim -x "$NF_D/dkim/opendkim.conf" -f
 		MPID[opendkim]=$NF_LAST_PID
-		nf_wait 10 test -S "$RUN/odk/opendkim.sock" || die "opendkim did not start: $(cat "$NF_D/opendkim.log")"
-		listeners="$listeners $((BASE + 3))=unix:$RUN/odk/opendkim.sock" ;;
+		nf_wait 10 test -S "$RUN/odk/opendkim.sock" || die "opendkim did not start: $(cat "$NF_D/opendkim.log")" ;;
 	esac
 done
-
-# the measuring sink writes no files; the check sink dumps what it gets
-nf_spawn sink smtp-sink -u nobody "127.0.0.1:$SINK" 256
-nf_wait_port "$SINK" 10 || die "smtp-sink did not start on $SINK"
-sink_start check "$CHECK" || die "check sink did not start on $CHECK"
-PF_LISTENERS=$listeners PF_SINK_PORT=$SINK
-PF_MAIN_EXTRA="transport_maps = inline:{ check.example.test=smtp:[127.0.0.1]:$CHECK }"
-pf_create "$PF" || die "pf_create failed"
-pf_start "$PF" || die "Postfix did not start (log $PF/log/maillog)"
 
 # ---- is each milter really in the path? -------------------------------------
 for m in $MODES; do
@@ -153,9 +183,12 @@ for m in $MODES; do
 	f=$(sink_files check "Subject: check-$m" | head -1)
 	case $m in
 	notifilter)
-		[[ $out == *"RCPT blocked1@dest.example.test 550 "* ]] && [ -n "$f" ] &&
-			log "# check notifilter: suppressed recipient refused, allowed one delivered" ||
-			die "notifilter is not in the path: $out" ;;
+		[[ $out == *"RCPT blocked1@dest.example.test 550 "* ]] && [ -n "$f" ] ||
+			die "notifilter is not in the path: $out"
+		grep -Eq "^X-Mail-Args: <bounce\+[A-Za-z0-9]+@$BD>" "$f" && grep -q '^X-Notifilter-ID: ' "$f" &&
+			grep -q '^X-Rcpt-Args: <probe-notifilter@check.example.test>.*NOTIFY=SUCCESS,FAILURE,DELAY' "$f" ||
+			die "notifilter does not tag (VERP sender, X-Notifilter-ID, NOTIFY) - see $f: $(head -3 "$f")"
+		log "# check notifilter: suppressed recipient refused; allowed one delivered with VERP sender, X-Notifilter-ID, NOTIFY" ;;
 	opendkim)
 		grep -q '^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/simple; d=notify.example.test;' "${f:-/dev/null}" &&
 			log "# check opendkim: DKIM-Signature present" || die "opendkim did not sign (see $f)" ;;
@@ -165,11 +198,50 @@ for m in $MODES; do
 done
 grep -q 'warning: milter' "$PF/log/maillog" && die "Postfix logged milter warnings: $(grep 'warning: milter' "$PF/log/maillog" | head -3)"
 
+# ---- peak memory at RSS_S concurrent SMTP sessions ----------------------------
+vm() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }	# kB or count
+mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
+queued() { find "$PF/queue/incoming" "$PF/queue/active" "$PF/queue/deferred" "$PF/queue/maildrop" -type f 2>/dev/null | wc -l; }
+rss_phase() { # mode
+	local m=$1 pid=${MPID[$1]} p t0 sp th maxthr=0 nc maxconn=0 r0 hwm l0 sent i sock
+	sock=$(sock_of "$m")
+	p=$(port_of "$m")
+	r0=$(vm "$pid" VmRSS)
+	l0=$(wc -l <"$PF/log/maillog")
+	t0=$(nf_now)
+	timeout 600 smtp-source -d -s "$RSS_S" -m "$RSS_N" -l "$SIZE" -f "$APP" -t "$RCPT" \
+		-M client.example.test "127.0.0.1:$p" &
+	sp=$!
+	# bounded by smtp-source's own timeout above
+	while kill -0 "$sp" 2>/dev/null; do
+		th=$(vm "$pid" Threads)
+		[ "${th:-0}" -gt "$maxthr" ] && maxthr=$th
+		nc=$(ss -xH 2>/dev/null | grep -cF "$sock")
+		[ "${nc:-0}" -gt "$maxconn" ] && maxconn=$nc
+		sleep 0.05
+	done
+	wait "$sp" || log "# smtp-source exit $? in rss phase ($m)"
+	for ((i = 0; i < 12000; i++)); do [ "$(queued)" = 0 ] && break; sleep 0.05; done
+	hwm=$(vm "$pid" VmHWM)
+	sent=$(tail -n +"$((l0 + 1))" "$PF/log/maillog" | grep -c 'status=sent')
+	log "rss mode=$m sessions=$RSS_S messages=$RSS_N delivered=$sent rss_before=$(mb "$r0")MB peak_rss=$(mb "$hwm")MB max_milter_connections=$maxconn max_threads=$maxthr time=$(nf_since "$t0")s"
+	RSS_PEAK[$m]=$hwm
+}
+declare -A RSS_PEAK=()
+if [ "$RSS_N" -gt 0 ]; then
+	for m in notifilter null; do
+		[[ " $MODES " == *" $m "* ]] && rss_phase "$m"
+	done
+	if [ -n "${RSS_PEAK[notifilter]:-}" ]; then
+		v=$(awk -v k="${RSS_PEAK[notifilter]}" -v g="$RSS_GOAL_MB" 'BEGIN { printf "%.2f", k / 1024 / g }')
+		log "rss notifilter peak=$(mb "${RSS_PEAK[notifilter]}")MB at $RSS_S sessions; ratio to goal ${RSS_GOAL_MB}MB = $v (goal < 1: $(awk -v v="$v" 'BEGIN { print (v < 1 ? "met" : "NOT met") }'))${RSS_PEAK[null]:+; nullmilter baseline $(mb "${RSS_PEAK[null]}")MB}"
+	fi
+fi
+
 # ---- runs ---------------------------------------------------------------------
 cpu() { awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6, $9}' /proc/stat; }	# busy idle steal
 # CPU time (user + system, clock ticks) a process has used, all threads
 pcpu() { [ -n "${1:-}" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-queued() { find "$PF/queue/incoming" "$PF/queue/active" "$PF/queue/deferred" "$PF/queue/maildrop" -type f 2>/dev/null | wc -l; }
 
 runone() { # mode rep
 	local m=$1 rep=$2 p l0 c0 c1 t0 t1 t2 sent i
@@ -197,6 +269,29 @@ runone() { # mode rep
 for ((r = 1; r <= R; r++)); do
 	for m in $MODES; do runone "$m" "$r"; done
 done
+
+# ---- did notifilter record everything? -----------------------------------------
+if [[ " $MODES " == *" notifilter "* ]]; then
+	want=$((1 + R * N + (RSS_N > 0 ? RSS_N : 0)))
+	nmsg() { nf_sql "$NF_D/bench.db" 'SELECT COUNT(*) FROM messages' 2>/dev/null || echo 0; }
+	ndel() { nf_sql "$NF_D/bench.db" "SELECT COUNT(*) FROM events WHERE kind = 'delivery'" 2>/dev/null || echo 0; }
+	# wait until all are in, or nothing has moved for 5 s (at most 60 s)
+	settle() { # counter-function
+		local i last=-1 same=0 v
+		for ((i = 0; i < 120; i++)); do
+			v=$($1)
+			[ "$v" -ge "$want" ] && return 0
+			if [ "$v" = "$last" ]; then same=$((same + 1)); [ $same -ge 10 ] && return 1
+			else same=0; last=$v; fi
+			sleep 0.5
+		done
+		return 1
+	}
+	settle nmsg
+	settle ndel
+	got=$(nmsg) dl=$(ndel)
+	log "recorded messages=$got of $want$([ "$got" = "$want" ] || echo " MISMATCH"); delivery events from MailLog=$dl ($(awk -v a="$dl" -v b="$want" 'BEGIN { printf "%.1f", 100 * a / b }')%)"
+fi
 
 # ---- summary ------------------------------------------------------------------
 median() { # mode field(end2end|ingest)

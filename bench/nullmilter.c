@@ -4,17 +4,20 @@
  * nothing, but makes the MTA walk exactly the protocol that notifilter
  * makes it walk.
  *
- * What "the same protocol" means (keep in step with milter/handlers.c and
- * milter/callbacks.c): the same callbacks (connect, envfrom, envrcpt, eom,
- * abort, close, negotiate); the same action flag (SMFIF_DELRCPT) and, when
- * the MTA offers it, SMFIF_SETSYMLIST with the same macro lists; the same
- * skipped steps (HELO, headers, EOH, body, unknown, DATA), and no "no
- * reply" steps.  So the MTA sends CONNECT, MAIL, each RCPT and EOM and
- * waits for an answer to each, as it does with notifilter on notification
- * traffic.  Every callback answers "continue" (EOM: "accept", as
- * notifilter does), so the difference between the two in the benchmark is
- * the cost of notifilter's own work: parsing, one store lookup per
- * recipient and the event queue.
+ * What "the same protocol" means (keep in step with milter/handlers.c,
+ * milter/callbacks.c and NF_MILTER_EDITS in milter/milter.h): the same
+ * callbacks (connect, envfrom, envrcpt, header, eom, abort, close,
+ * negotiate); the same action flags (add and change headers, change the
+ * sender, add recipients with parameters, delete recipients) and, when the
+ * MTA offers it, SMFIF_SETSYMLIST with the same macro lists; the same
+ * skipped steps (HELO, EOH, body, unknown, DATA; headers are not skipped,
+ * since notifilter reads them), and no "no reply" steps.  So the MTA sends
+ * CONNECT, MAIL, each RCPT, each header and EOM and waits for an answer to
+ * each, as it does with notifilter on notification traffic.  Every
+ * callback answers "continue" (EOM: "accept") and no edit is ever made, so
+ * the difference between the two in the benchmark is the cost of
+ * notifilter's own work: parsing, one store lookup per recipient, the
+ * token, the edits at end of message, recording, and following the log.
  *
  * usage: nullmilter -p SOCKET [-m UMASK]
  *   SOCKET  unix:/path (or local:/path), inet:PORT@HOST
@@ -32,9 +35,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* the steps notifilter tells the MTA to skip (milter/handlers.c) */
-#define NULL_SKIP_STEPS (SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH | \
-	SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+/* the steps notifilter tells the MTA to skip (NF_SKIP_STEPS in
+ * milter/handlers.c) */
+#define NULL_SKIP_STEPS (SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOBODY | \
+	SMFIP_NOUNKNOWN | SMFIP_NODATA)
+/* the edits notifilter asks to be allowed (NF_MILTER_EDITS, milter/milter.h) */
+#define NULL_EDITS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | \
+	SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT)
 
 static sfsistat
 null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -43,7 +50,7 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	(void)f2;
 	(void)f3;
-	*pf0 = f0 & SMFIF_DELRCPT;
+	*pf0 = f0 & NULL_EDITS;
 	*pf1 = f1 & NULL_SKIP_STEPS;
 	*pf2 = 0;
 	*pf3 = 0;
@@ -84,6 +91,15 @@ null_envrcpt(SMFICTX *ctx, char **argv)
 }
 
 static sfsistat
+null_header(SMFICTX *ctx, char *name, char *value)
+{
+	(void)ctx;
+	(void)name;
+	(void)value;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
 null_eom(SMFICTX *ctx)
 {
 	(void)ctx;
@@ -116,10 +132,11 @@ main(int argc, char **argv)
 	struct smfiDesc desc = {
 		.xxfi_name = "nullmilter",
 		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_DELRCPT,
+		.xxfi_flags = NULL_EDITS,
 		.xxfi_connect = null_connect,
 		.xxfi_envfrom = null_envfrom,
 		.xxfi_envrcpt = null_envrcpt,
+		.xxfi_header = null_header,
 		.xxfi_eom = null_eom,
 		.xxfi_abort = null_abort,
 		.xxfi_close = null_close,

@@ -9,8 +9,10 @@
 # unknown recipient, one ordinary mail from a sender that is not
 # notification traffic, and one notification through /usr/sbin/sendmail;
 # and a table shows, for each recipient, the SMTP answer, whether the mail
-# reached the sink, and the decision notifilter recorded.  Everything is
-# stopped and removed at the end (KEEP=1 keeps the directory and logs).
+# reached the sink, and the decision notifilter recorded.  Then what the
+# sink got for alice (the VERP envelope sender, X-Notifilter-ID, NOTIFY)
+# and `notifilterctl trace alice@example.net`.  Everything is stopped and
+# removed at the end (KEEP=1 keeps the directory and logs).
 #
 # Needs root (Postfix) and the packages from contrib/install-deps.sh; uses
 # the test harness in tests/mta/lib.sh and the Python helpers in tests/tools.
@@ -39,6 +41,8 @@ nf_init demo
 PF=$NF_D/postfix
 mkdir -p "$NF_D/run" && chmod 755 "$NF_D/run"
 sed -e "s|@DIR@|$NF_D|g" "$top_srcdir/contrib/demo/notifilter.conf.in" >"$NF_D/notifilter.conf"
+# the key for the tracking tokens' HMAC (SecretFile): random, mode 600
+head -c 32 /dev/urandom >"$NF_D/secret" && chmod 600 "$NF_D/secret"
 CONF=$NF_D/notifilter.conf
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 [ -t 1 ] || say() { printf '==> %s\n' "$*"; }
@@ -58,13 +62,15 @@ nf_ctl -c "$CONF" suppress add carol@example.net --reason "hard bounce: 550 5.1.
 	sed 's/^/      /'
 [ "${PIPESTATUS[0]}" = 0 ] || die "suppress add failed"
 
-say "starting smtp-sink (the Internet) on 127.0.0.1:$SINKP, notifilter, Postfix on 127.0.0.1:$PORT"
+say "starting smtp-sink (the Internet) on 127.0.0.1:$SINKP, Postfix on 127.0.0.1:$PORT, notifilter"
 sink_start sink "$SINKP" || die "smtp-sink did not start"
 demo_sms_gateway_start
-nf_daemon_start notifilter "$CONF" || die "notifilter did not start; see above"
 PF_LISTENERS=$PORT PF_SINK_PORT=$SINKP
 PF_SMTPD_MILTERS=unix:$NF_D/run/notifilter.sock PF_NONSMTPD_MILTERS=unix:$NF_D/run/notifilter.sock
 pf_create "$PF" && pf_start "$PF" || die "Postfix did not start (log: $PF/log/maillog)"
+# Postfix first: notifilter follows its maillog_file (MailLog)
+nf_wait 5 test -s "$PF/log/maillog"
+nf_daemon_start notifilter "$CONF" || die "notifilter did not start; see above"
 echo "      smtpd_milters = non_smtpd_milters = unix:$NF_D/run/notifilter.sock (milter_protocol 6, milter_default_action tempfail)"
 
 # ---- send ---------------------------------------------------------------------
@@ -148,8 +154,29 @@ Read the table like this:
  - HR is not in Senders: its mail to bob passes untouched and is not recorded.
  - sendmail(1) submissions cannot be refused per recipient: notifilter removes
    bob at the end of the message and alice still gets hers.
-Every decision is in the store's event log (notifilterctl trace, next milestone).
 SMS fallback: not part of this milestone; see demo_sms_gateway_start in contrib/demo.sh.
 EOF
+
+# ---- tracking -------------------------------------------------------------------
+f=$(for g in $(sink_files sink "Subject: demo-1"); do grep -l '^X-Rcpt-Args: <alice@example.net>' "$g"; done | head -1)
+if [ -n "$f" ]; then
+	echo
+	say "what the Internet got for alice (smtp-sink's dump of message 1)"
+	grep -E '^(X-Mail-Args|X-Rcpt-Args|X-Notifilter-ID|Subject):' "$f" | sed 's/^/      /'
+	cat <<'EOF'
+      X-Mail-Args is the envelope sender: bounce+<token>@bounces.shop.example, so
+      bounces and delivery reports come back to notifilter with the message's identity;
+      X-Rcpt-Args shows NOTIFY=SUCCESS,FAILURE,DELAY (RequestDSN yes).
+EOF
+fi
+if nf_ctl -c "$CONF" trace --help >/dev/null 2>&1; then
+	# the delivery is read from Postfix's log a moment after it happens
+	has_delivery() { nf_ctl -c "$CONF" trace alice@example.net --json 2>/dev/null | grep -q '"kind": *"delivery"'; }
+	nf_wait 10 has_delivery
+	echo
+	say "notifilterctl trace alice@example.net"
+	nf_ctl -c "$CONF" trace alice@example.net | sed 's/^/      /'
+fi
+echo
 [ "${KEEP:-0}" = 1 ] && echo "Logs: $PF/log/maillog, $NF_D/notifilter.log"
 say "stopping Postfix, notifilter and smtp-sink"

@@ -91,7 +91,11 @@ nf_milter_store_items(struct nf_witem *const *it, size_t n, size_t *dup)
 	rc = nf_store_begin(s);
 	began = rc == NF_STORE_OK;
 	for (i = 0; rc == NF_STORE_OK && i < n; i++) {
-		if (it[i]->msg != NULL) {
+		/* decisions first: a timeline ties within a second and then
+		 * keeps write order, which must read decided, tagged, queued */
+		if (it[i]->nev > 0)
+			rc = nf_store_event_add_many(s, it[i]->ev, it[i]->nev);
+		if (rc == NF_STORE_OK && it[i]->msg != NULL) {
 			rc = nf_store_message_add(s, it[i]->msg, it[i]->rcpt,
 			    it[i]->nrcpt);
 			if (rc == NF_STORE_CONFLICT) {
@@ -106,8 +110,6 @@ nf_milter_store_items(struct nf_witem *const *it, size_t n, size_t *dup)
 				rc = NF_STORE_OK;
 			}
 		}
-		if (rc == NF_STORE_OK && it[i]->nev > 0)
-			rc = nf_store_event_add_many(s, it[i]->ev, it[i]->nev);
 	}
 	if (rc == NF_STORE_OK) {
 		rc = nf_store_commit(s);	/* undoes itself when it fails */

@@ -232,7 +232,9 @@ sink_rcpts() {
 #   PF_SINK_PORT   where everything is relayed
 #   PF_SMTPD_MILTERS, PF_NONSMTPD_MILTERS   (default: none)
 #   PF_MILTER_DEFAULT_ACTION (tempfail)
-#   PF_MAIN_EXTRA  more main.cf lines (newline-separated)
+#   PF_MAIN_EXTRA  more main.cf 'name = value' lines (newline-separated;
+#                  they replace the defaults written here)
+#   PF_MASTER_EXTRA  more master.cf lines (e.g. from pf_intake_service)
 pf_create() {
 	local D=$1 l port m
 	mkdir -p "$D/etc" "$D/queue" "$D/data" "$D/log" || return 1
@@ -276,8 +278,14 @@ milter_connect_timeout = 5s
 milter_command_timeout = 10s
 milter_content_timeout = 30s
 internal_mail_filter_classes =
-${PF_MAIN_EXTRA:-}
 EOF
+	# postconf -e replaces a parameter set above instead of adding a
+	# second line (Postfix warns "overriding earlier entry" on those)
+	if [ -n "${PF_MAIN_EXTRA:-}" ]; then
+		local extra=()
+		readarray -t extra <<<"$PF_MAIN_EXTRA"
+		postconf -c "$D/etc" -e "${extra[@]}" || return 1
+	fi
 	: >"$D/etc/master.cf"
 	for l in $PF_LISTENERS; do
 		port=${l%%=*}
@@ -313,6 +321,7 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+	[ -n "${PF_MASTER_EXTRA:-}" ] && printf '%s\n' "$PF_MASTER_EXTRA" >>"$D/etc/master.cf"
 	pf_backdate "$D"
 }
 
@@ -380,6 +389,31 @@ pf_purge() {
 	postsuper -c "$1/etc" -d ALL >/dev/null 2>&1
 	postsuper -c "$1/etc" -d ALL maildrop >/dev/null 2>&1
 }
+
+# ---- bounce intake (pipe transport for the BounceDomain) -----------------
+
+# intake_setup NAME: copy tests/mta/bounce-intake.sh into NF_D (user nobody
+# must be able to run it, and the source tree may not be readable by
+# nobody) and make NF_D/NAME/, where it saves each message it gets.
+# Sets INTAKE_DIR and INTAKE_CMD.
+intake_setup() {
+	INTAKE_DIR=$NF_D/$1
+	INTAKE_CMD=$NF_D/bin/bounce-intake.sh
+	mkdir -p "$INTAKE_DIR" "$NF_D/bin" || return 1
+	chmod 1777 "$INTAKE_DIR"
+	cp "$NF_LIB_DIR/bounce-intake.sh" "$INTAKE_CMD" && chmod 755 "$NF_D/bin" "$INTAKE_CMD"
+}
+# pf_intake_service NAME: the master.cf lines of a pipe(8) service NAME
+# that runs the intake as nobody (null_sender= keeps a DSN's sender empty;
+# R adds Return-Path).  Use in PF_MASTER_EXTRA after intake_setup.
+pf_intake_service() {
+	printf '%s unix - n n - - pipe\n  flags=Rq user=nobody null_sender= argv=%s %s ${sender} ${recipient} ${original_recipient} ${queue_id}\n' \
+		"$1" "$INTAKE_CMD" "$INTAKE_DIR"
+}
+# intake_files TEXT: saved messages containing the fixed string.
+intake_files() { grep -lF -- "$1" "$INTAKE_DIR"/msg.* 2>/dev/null; }
+# intake_count: how many messages the intake has saved.
+intake_count() { find "$INTAKE_DIR" -name 'msg.*' -type f 2>/dev/null | wc -l; }
 
 # ---- notifilter ---------------------------------------------------------
 
