@@ -6,9 +6,15 @@
  * create the schema only in an empty file, migrate only our own files, and
  * refuse (NF_STORE_SCHEMA, nothing written) a file that is not SQLite, an
  * SQLite file of another program, or one written by a newer notifilter.
- * The first 16 bytes are checked before SQLite sees the file, because
- * SQLite would turn an empty-looking file into a database; the journal
- * mode is set only after the file is known to be ours.
+ * The first 16 bytes are checked before SQLite reads or writes the file,
+ * because SQLite would turn an empty-looking file into a database; the
+ * journal mode is set only after the file is known to be ours.  They are
+ * read through the connection's own descriptor, never a second one: POSIX
+ * drops every lock a process holds on a file when it closes any descriptor
+ * of it, so an open()/close() here took the locks of the process's other
+ * handles away; another process's sqlite3 then believed itself the last
+ * user, deleted the -wal file at its exit, and our later commits went into
+ * that deleted file (reported written, seen by nobody).
  *
  * Schema: migrations[] holds one step per version; all pending steps and
  * the new user_version are applied in one IMMEDIATE transaction, re-checked
@@ -24,7 +30,6 @@
 #include "store_sqlite.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,17 +328,15 @@ dir_of(const char *path, char *dir, size_t len)
 }
 
 /*
- * Look at the file before SQLite does: missing (and may we create it?),
- * not a regular file, or not SQLite.  Returns NF_STORE_OK to go on.
+ * Look at the path before SQLite opens it: missing (and may we create it?),
+ * not a regular file, not readable.  No descriptor is opened (see the top
+ * comment); the content is checked by magic_check.  NF_STORE_OK to go on.
  */
 static int
 precheck(const char *path, int flags, char *err, size_t errlen)
 {
-	static const char magic[16] = "SQLite format 3";
-	char head[16], dir[4096];
+	char dir[4096];
 	struct stat sb;
-	ssize_t n;
-	int fd;
 
 	if (stat(path, &sb) != 0) {
 		if (errno != ENOENT)
@@ -361,19 +364,46 @@ precheck(const char *path, int flags, char *err, size_t errlen)
 		return open_error(err, errlen, NF_STORE_SCHEMA, "%s is not a "
 		    "notifilter database (not a regular file): set Database "
 		    "to a file path", path);
-	if (sb.st_size == 0)
-		return NF_STORE_OK;	/* empty: SQLite treats it as new */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (access(path, R_OK) != 0)
 		return open_error(err, errlen, NF_STORE_ERR, "%s: cannot read: "
 		    "%s: check its owner and mode", path, strerror(errno));
-	n = read(fd, head, sizeof head);
-	close(fd);
-	if (n != (ssize_t)sizeof head || memcmp(head, magic, sizeof head) != 0)
-		return open_error(err, errlen, NF_STORE_SCHEMA, "%s is not a "
-		    "notifilter database (file is not SQLite): move it away "
-		    "or set Database to another path", path);
 	return NF_STORE_OK;
+}
+
+/*
+ * Is the file SQLite (or empty, which SQLite makes a new database)?  Read
+ * through the connection's own descriptor, which SQLite closes without
+ * dropping the locks of the process's other handles; nothing is read or
+ * written through SQLite before this says yes.
+ */
+static int
+magic_check(struct nf_store *s)
+{
+	static const char magic[16] = "SQLite format 3";
+	sqlite3_file *f = NULL;
+	sqlite3_int64 size = 0;
+	char head[16];
+	int rc;
+
+	rc = sqlite3_file_control(s->db, "main", SQLITE_FCNTL_FILE_POINTER,
+	    &f);
+	if (rc != SQLITE_OK || f == NULL || f->pMethods == NULL)
+		return nf_st_error(s, NF_STORE_ERR, "%s: cannot read: SQLite "
+		    "opened no file (code %d): check its owner and mode",
+		    s->path, rc);
+	rc = f->pMethods->xFileSize(f, &size);
+	if (rc == SQLITE_OK && size == 0)
+		return NF_STORE_OK;
+	if (rc == SQLITE_OK)
+		rc = f->pMethods->xRead(f, head, sizeof head, 0);
+	if (rc == SQLITE_OK && memcmp(head, magic, sizeof head) == 0)
+		return NF_STORE_OK;
+	if (rc == SQLITE_OK || rc == SQLITE_IOERR_SHORT_READ)
+		return nf_st_error(s, NF_STORE_SCHEMA, "%s is not a notifilter "
+		    "database (file is not SQLite): move it away or set "
+		    "Database to another path", s->path);
+	return nf_st_error(s, NF_STORE_ERR, "%s: cannot read: %s: check its "
+	    "owner and mode", s->path, sqlite3_errstr(rc));
 }
 
 struct header {
@@ -573,7 +603,9 @@ store_open(const char *path, int flags, int busy_ms, int target,
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, s->busy_ms);
 
-	rc = read_header(s, &h);
+	rc = magic_check(s);
+	if (rc == NF_STORE_OK)
+		rc = read_header(s, &h);
 	if (rc == NF_STORE_OK)
 		rc = classify(s, &h, &pending);
 	if (rc != NF_STORE_OK)

@@ -891,6 +891,71 @@ test_failed_lookup(const char *path)
 	nf_store_close(b);
 }
 
+/*
+ * Does any other process hold a lock on the file?  Asked from a forked
+ * child (a process never sees its own POSIX locks); the child uses no
+ * SQLite, so the parent's state does not matter.  1 yes, 0 no, -1 error.
+ */
+static int
+locked_by_other(const char *path)
+{
+	struct flock fl;
+	pid_t pid;
+	int fd, st;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+			_exit(2);
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;	/* conflicts with any lock */
+		fl.l_whence = SEEK_SET;	/* l_start 0, l_len 0: whole file */
+		if (fcntl(fd, F_GETLK, &fl) != 0)
+			_exit(2);
+		_exit(fl.l_type == F_UNLCK ? 0 : 1);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) > 1)
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/*
+ * Opening one more handle must not cost the open ones their lock on the
+ * file.  POSIX drops every lock a process holds on a file when it closes
+ * any descriptor of it; SQLite's own descriptors are closed with care, but
+ * a plain open()/close() of the database (to look at its header) dropped
+ * them.  Then a sqlite3 session of another process, believing itself the
+ * last user, checkpointed and deleted the -wal file at its exit, and the
+ * daemon's later commits went into that deleted file: reported as
+ * written, seen by nobody (the milter test's "after the store error").
+ */
+static void
+test_open_keeps_locks(const char *path)
+{
+	struct nf_store *a = NULL, *b = NULL;
+	struct nf_suppression sup;
+
+	nf_store_open(path, 0, 500, &a, err, sizeof err);
+	ok(a != NULL, "a handle for the lock case");
+	if (a == NULL)
+		return;
+	set_sup(&sup, "lk1@example.com", NF_CH_EMAIL, "lock", 0);
+	is_int(nf_store_suppress_add(a, &sup), NF_STORE_OK,
+	    "a write: the handle now holds its WAL-mode lock");
+	is_int(locked_by_other(path), 1, "another process sees the file locked");
+	nf_store_open(path, 0, 500, &b, err, sizeof err);
+	ok(b != NULL, "a second handle opens (%s)", err);
+	is_int(locked_by_other(path), 1, "after opening a second handle the "
+	    "file is still locked (0: the open dropped the process's locks, "
+	    "so another process's exit would delete the -wal file in use)");
+	nf_store_close(b);	/* as the pool closes a broken handle */
+	is_int(locked_by_other(path), 1, "and after closing the second handle");
+	nf_store_close(a);
+}
+
 /* ---- pool ------------------------------------------------------------------ */
 
 struct worker {
@@ -1023,6 +1088,7 @@ main(void)
 		test_busy(main_db);
 		test_snapshot(main_db);
 		test_failed_lookup(main_db);
+		test_open_keeps_locks(main_db);
 		test_pool(main_db);
 	}
 	cleanup();
