@@ -5,6 +5,9 @@
 #   none        no milter
 #   null        bench/nullmilter: walks the same milter protocol steps as
 #               notifilter and does nothing (the floor for any milter)
+#   policy      notifilter with policy only (the foundation's measure): the
+#               same store and Senders, no BounceDomain/SecretFile/MailLog,
+#               so it decides and records but does not tag
 #   notifilter  notifilter, a store with 10,000 contacts (the recipient is
 #               one of them, consent granted), with tagging and recording
 #               on: BounceDomain + SecretFile (VERP sender, X-Notifilter-ID),
@@ -36,7 +39,7 @@
 #
 # env: N (5000) SESSIONS (20) SIZE (512 bytes) REPEATS (3)
 #      RSS_SESSIONS (100) RSS_N (3000) RSS_GOAL_MB (30)
-#      MODES ("none null notifilter opendkim") CONTACTS (10000)
+#      MODES ("none null policy notifilter opendkim") CONTACTS (10000)
 #      SMTPD_PORT (first of 4, default 10525) SINK_PORT (10535)
 #      CHECK_PORT (10536) OUT (result file; default bench/out/ in the build
 #      tree).  N=500 REPEATS=1 is a quick smoke run.
@@ -48,7 +51,7 @@ set -u
 N=${N:-5000} S=${SESSIONS:-20} SIZE=${SIZE:-512} R=${REPEATS:-3}
 RSS_S=${RSS_SESSIONS:-100} RSS_N=${RSS_N:-3000} RSS_GOAL_MB=${RSS_GOAL_MB:-30}
 BD=bounces.example.test
-MODES=${MODES:-none null notifilter opendkim}
+MODES=${MODES:-none null policy notifilter opendkim}
 CONTACTS=${CONTACTS:-10000}
 BASE=${SMTPD_PORT:-10525} SINK=${SINK_PORT:-10535} CHECK=${CHECK_PORT:-10536}
 NULLMILTER=${NULLMILTER:-$top_builddir/bench/nullmilter}
@@ -66,15 +69,15 @@ for m in $MODES; do
 	case $m in
 	none) ;;
 	null) [ -x "$NULLMILTER" ] || die "$NULLMILTER not built (make bench/nullmilter)" ;;
-	notifilter) [ -x "$NOTIFILTER" ] && [ -x "$NOTIFILTERCTL" ] ||
+	notifilter|policy) [ -x "$NOTIFILTER" ] && [ -x "$NOTIFILTERCTL" ] ||
 		die "notifilter/notifilterctl not built (make notifilter notifilterctl)" ;;
 	opendkim) command -v opendkim >/dev/null && command -v opendkim-genkey >/dev/null ||
 		die "opendkim missing (apt-get install opendkim opendkim-tools)" ;;
-	*) die "unknown mode '$m' (none null notifilter opendkim)" ;;
+	*) die "unknown mode '$m' (none null policy notifilter opendkim)" ;;
 	esac
 done
 
-nf_ports_free "$BASE" $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) "$SINK" "$CHECK" ||
+nf_ports_free "$BASE" $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) $((BASE + 4)) "$SINK" "$CHECK" ||
 	die "set SMTPD_PORT / SINK_PORT / CHECK_PORT to free ports"
 NF_KEEP_ON_FAIL=0
 nf_init bench
@@ -82,7 +85,8 @@ PF=$NF_D/pf RUN=$NF_D/run
 mkdir -p "$RUN" && chmod 755 "$RUN"
 port_of() { # mode -> its smtpd port
 	case $1 in none) echo "$BASE" ;; null) echo $((BASE + 1)) ;;
-	notifilter) echo $((BASE + 2)) ;; opendkim) echo $((BASE + 3)) ;; esac
+	notifilter) echo $((BASE + 2)) ;; opendkim) echo $((BASE + 3)) ;;
+	policy) echo $((BASE + 4)) ;; esac
 }
 log() { echo "$*" | tee -a "$OUT"; }
 
@@ -97,6 +101,7 @@ log "# calibration: 1 spin ${t1}s, 2 parallel ${t2}s -> effective cores $(awk -v
 # ---- Postfix first (MailLog follows its maillog_file), then the milters ------
 sock_of() { # mode -> milter socket
 	case $1 in null) echo "$RUN/null.sock" ;; notifilter) echo "$RUN/notifilter.sock" ;;
+	policy) echo "$RUN/policy.sock" ;;
 	opendkim) echo "$RUN/odk/opendkim.sock" ;; esac
 }
 listeners="$BASE"
@@ -149,6 +154,26 @@ EOF
 		done
 		nf_daemon_start notifilter "$NF_D/notifilter.conf" || die "notifilter did not start"
 		MPID[notifilter]=$NF_LAST_PID ;;
+	policy)
+		cat >"$NF_D/policy.conf" <<EOF
+Socket unix:$RUN/policy.sock
+UMask 000
+PidFile $RUN/policy.pid
+Database $NF_D/policy.db
+Senders $APP
+SyslogFacility none
+EOF
+		{
+			echo "email,name,consent_email"
+			echo "$RCPT,Bench Recipient,yes"
+			for ((i = 1; i < CONTACTS; i++)); do echo "c$i@contacts.example.test,Contact $i,yes"; done
+		} >"$NF_D/policy.csv"
+		nf_ctl -c "$NF_D/policy.conf" contact import "$NF_D/policy.csv" >/dev/null ||
+			die "contact import failed (policy)"
+		nf_ctl -c "$NF_D/policy.conf" suppress add "blocked1@dest.example.test" --reason bench >/dev/null ||
+			die "suppress add failed (policy)"
+		nf_daemon_start policy "$NF_D/policy.conf" || die "notifilter (policy) did not start"
+		MPID[policy]=$NF_LAST_PID ;;
 	opendkim)
 		mkdir -p "$NF_D/dkim" "$RUN/odk" && chown opendkim "$RUN/odk"
 		opendkim-genkey -b 2048 -d notify.example.test -s bench -D "$NF_D/dkim" || die "opendkim-genkey failed"
@@ -189,6 +214,10 @@ for m in $MODES; do
 			grep -q '^X-Rcpt-Args: <probe-notifilter@check.example.test>.*NOTIFY=SUCCESS,FAILURE,DELAY' "$f" ||
 			die "notifilter does not tag (VERP sender, X-Notifilter-ID, NOTIFY) - see $f: $(head -3 "$f")"
 		log "# check notifilter: suppressed recipient refused; allowed one delivered with VERP sender, X-Notifilter-ID, NOTIFY" ;;
+	policy)
+		[[ $out == *"RCPT blocked1@dest.example.test 550 "* ]] && [ -n "$f" ] ||
+			die "notifilter (policy) is not in the path: $out"
+		log "# check policy: suppressed recipient refused; allowed one delivered" ;;
 	opendkim)
 		grep -q '^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/simple; d=notify.example.test;' "${f:-/dev/null}" &&
 			log "# check opendkim: DKIM-Signature present" || die "opendkim did not sign (see $f)" ;;
@@ -322,6 +351,11 @@ if [ -n "${E[notifilter]:-}" ] && [ -n "${E[null]:-}" ]; then
 	log "ratio notifilter/nullmilter, median of per-round ratios = $(round_ratio notifilter null)"
 	v=$(ratio "${E[notifilter]}" "${E[null]}")
 	log "ratio notifilter/nullmilter = $v (goal >= 0.95: $(awk -v v="$v" 'BEGIN { print (v >= 0.95 ? "met" : "NOT met") }'))"
+fi
+if [ -n "${E[policy]:-}" ] && [ -n "${E[null]:-}" ]; then
+	log "ratio policy/nullmilter, median of per-round ratios = $(round_ratio policy null)"
+	v=$(ratio "${E[policy]}" "${E[null]}")
+	log "ratio policy/nullmilter = $v (foundation goal >= 0.95: $(awk -v v="$v" 'BEGIN { print (v >= 0.95 ? "met" : "NOT met") }'))"
 fi
 if [ -n "${E[notifilter]:-}" ] && [ -n "${E[opendkim]:-}" ]; then
 	log "ratio notifilter/opendkim, median of per-round ratios = $(round_ratio notifilter opendkim)"
