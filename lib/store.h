@@ -184,8 +184,9 @@ int nf_store_email_state(struct nf_store *s, const char *email,
  */
 #define NF_STORE_SNAPSHOT_MS 10
 void nf_store_release(struct nf_store *s);
-/* 1 when the handle has no transaction open (none of the caller's, no
- * snapshot, none left behind by a failure): safe to lend out again. */
+/* 1 when the handle holds no transaction but, at most, its own short read
+ * snapshot (none of the caller's, none left behind by a failure): safe to
+ * lend out again. */
 int nf_store_idle(struct nf_store *s);
 
 /* ---- events ------------------------------------------------------------ */

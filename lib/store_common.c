@@ -218,8 +218,8 @@ nf_store_pool_put(struct nf_store_pool *p, struct nf_store *s, int broken)
 	/* a borrower that left a transaction open would block every writer */
 	for (i = 0; i < 64 && nf_store_rollback(s) == NF_STORE_OK; i++)
 		broken = 1;
-	/* and a snapshot or a transaction the store itself lost track of */
-	nf_store_release(s);
+	/* and a transaction the store itself lost track of (its own short
+	 * read snapshot may stay: the sweep below ends it when it ages) */
 	if (!nf_store_idle(s))
 		broken = 1;
 	if (broken)

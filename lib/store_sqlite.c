@@ -269,7 +269,8 @@ nf_store_release(struct nf_store *s)
 int
 nf_store_idle(struct nf_store *s)
 {
-	return s->depth == 0 && !s->snap && sqlite3_get_autocommit(s->db);
+	/* the snapshot is a deferred BEGIN: autocommit is off while it lasts */
+	return s->depth == 0 && (s->snap || sqlite3_get_autocommit(s->db));
 }
 
 sqlite3_stmt *
