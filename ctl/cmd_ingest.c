@@ -238,6 +238,9 @@ summary(const struct nf_intake_result *res, const struct nf_verify_result *v,
 		    v->spf[0] ? v->spf : "not checked");
 }
 
+/* 8 x 250 ms: how long ingest waits for a message record in flight */
+#define NF_INGEST_INFLIGHT_TRIES 8
+
 int
 nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv)
 {
@@ -260,6 +263,7 @@ nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv)
 	struct nf_store *s;
 	struct nf_buf err;
 	struct input in;
+	int tries;
 	int ch, rc, checked = 0;
 
 	optind = 0;
@@ -333,8 +337,21 @@ nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv)
 	raw.len = in.len;
 	raw.size = in.size;
 	raw.cut = in.cut;
-	rc = nf_intake_apply(s, &ic, &env, r, checked ? &auth : NULL, &raw,
-	    (int64_t)time(NULL), &res);
+	/* a report that beat its message's record to the store: wait a
+	 * little for the daemon's writer (it commits within tens of ms),
+	 * then leave it to the MTA's retry */
+	for (tries = 0; tries < NF_INGEST_INFLIGHT_TRIES; tries++) {
+		rc = nf_intake_apply(s, &ic, &env, r, checked ? &auth : NULL,
+		    &raw, (int64_t)time(NULL), &res);
+		if (rc != NF_STORE_BUSY || !res.in_flight)
+			break;
+		nanosleep(&(struct timespec){ 0, 250 * 1000000L }, NULL);
+	}
+	if (rc == NF_STORE_BUSY && res.in_flight) {
+		rc = tempfail("%s; nothing was recorded, the MTA will deliver "
+		    "the report again", res.why);
+		goto out;
+	}
 	if (rc != NF_STORE_OK) {
 		rc = tempfail("%s; nothing of the report was recorded",
 		    nf_store_errmsg(s));

@@ -259,14 +259,16 @@ candidates(const struct nf_intake_conf *conf, const struct nf_intake_env *env,
 /*
  * Pick the token: the first candidate that verifies, else the first one
  * (recorded with its failure).  Then look its message up.  Returns a store
- * failure, or OK with out->authenticated and out->why set.
+ * failure, BUSY with out->in_flight for a recent token whose message is not
+ * recorded yet, or OK with out->authenticated and out->why set.
  */
 static int
 authenticate(struct nf_store *s, const struct nf_intake_conf *conf,
     const struct nf_intake_env *env, const struct nf_report *r,
-    struct nf_message *m, struct nf_intake_result *out)
+    int64_t now, struct nf_message *m, struct nf_intake_result *out)
 {
 	struct cands c;
+	int64_t created = 0;
 	size_t i;
 	int rc;
 
@@ -284,7 +286,7 @@ authenticate(struct nf_store *s, const struct nf_intake_conf *conf,
 		return NF_STORE_OK;
 	}
 	for (i = 0; i < c.n; i++) {
-		rc = nf_token_verify(conf->secret, c.v[i], NULL, NULL);
+		rc = nf_token_verify(conf->secret, c.v[i], NULL, &created);
 		if (i == 0)
 			out->token_rc = rc;
 		if (rc == NF_TOKEN_OK) {
@@ -299,6 +301,14 @@ authenticate(struct nf_store *s, const struct nf_intake_conf *conf,
 		return NF_STORE_OK;
 	}
 	rc = nf_store_message_find(s, out->token, m);
+	if (rc == NF_STORE_NOTFOUND && now - created <= NF_INTAKE_INFLIGHT_SECS) {
+		/* the daemon may not have committed its record yet */
+		out->in_flight = 1;
+		snprintf(out->why, sizeof out->why, "token %s verifies but its "
+		    "message is not recorded yet (still on its way from the "
+		    "milter?)", out->token);
+		return NF_STORE_BUSY;
+	}
 	if (rc == NF_STORE_NOTFOUND) {
 		snprintf(out->why, sizeof out->why, "token %s verifies but names "
 		    "no recorded message", out->token);
@@ -714,7 +724,7 @@ nf_intake_apply(struct nf_store *s, const struct nf_intake_conf *conf,
 
 	if ((rc = nf_store_begin(s)) != NF_STORE_OK)
 		goto out;
-	rc = authenticate(s, conf, env, r, &w->m, out);
+	rc = authenticate(s, conf, env, r, now, &w->m, out);
 	for (i = 0; i < n && rc == NF_STORE_OK; i++)
 		rc = one(s, conf, auth, r, w, i, now, out);
 	if (rc == NF_STORE_OK) {

@@ -70,6 +70,9 @@ struct nf_intake_result {
 	int token_rc;			/* nf_token_verify() result */
 	int64_t message;		/* message id it named (0: none) */
 	int authenticated;
+	int in_flight;			/* token verifies, is recent, and its
+					 * message is not recorded yet: the
+					 * caller retries later (nothing written) */
 	char why[256];			/* one line: why (not) authenticated */
 	size_t n;			/* recipients recorded */
 	size_t by_outcome[8];		/* indexed by NF_OUT_* */
@@ -102,6 +105,16 @@ int nf_intake_apply(struct nf_store *s, const struct nf_intake_conf *conf,
 
 /* reports.flags bit: the MTA gave more than NF_INTAKE_READ_MAX bytes */
 #define NF_INTAKE_CUT_INPUT 0x10000
+
+/*
+ * A report can arrive before the daemon's writer has recorded its message
+ * (a next hop that refuses at once, Postfix's bounce a few ms later).  A
+ * token that verifies and was made at most this long ago, naming no
+ * recorded message, makes nf_intake_apply return NF_STORE_BUSY with
+ * out->in_flight set and nothing written; an older one is recorded as
+ * unauthenticated (its record is gone, not late).
+ */
+#define NF_INTAKE_INFLIGHT_SECS (2 * 86400)
 
 /* Input limit of `ingest` (bytes parsed; the rest is read and dropped). */
 #define NF_INTAKE_READ_MAX (10 * 1024 * 1024)
