@@ -110,6 +110,9 @@ is_marker(const struct line *l)
 		if (strstr(lc, phrases[i]))
 			return 1;
 	t = lc + strspn(lc, " \t");
+	/* "Original Message:" alone on its line, a quoted header block follows */
+	if (strncmp(t, "original message", 16) == 0 && strlen(t) < 24)
+		return 1;
 	if (t[0] && (t[0] == '-' || t[0] == '=' || t[0] == '*' || t[0] == '_') && t[1] == t[0])
 		for (i = 0; i < sizeof(dashed) / sizeof(dashed[0]); i++)
 			if (strstr(t, dashed[i]))
@@ -197,8 +200,57 @@ nf_heur_addr_copy(char *dst, const char *a, size_t alen)
 	dst[alen] = '\0';
 }
 
+/* Does the lead-in (lower case, blanks squeezed) announce a failed
+ * address in words: "could not be delivered to:", "unable to deliver
+ * message to", "user mailbox exceeds allowed size:", "did not reach the
+ * following recipient:"?  Such a lead-in ends in "to", "for" or a colon and
+ * names delivery, a recipient or a mailbox.  With a colon, the address
+ * must end the line (`tail` = 1): "Reason: text <addr> text" is prose. */
+static int
+lead_words(const char *lead, size_t n, int tail)
+{
+	static const char *const words[] = {
+		"deliver", "recipient", "reach", "user", "mailbox",
+		"unknown", "invalid", "fail", "undeliverable", "bounce", "reject",
+	};
+	size_t i;
+
+	if (n >= 13 && strncmp(lead, "delivered-to:", 13) == 0)
+		return 0;	/* a quoted header, not an announcement */
+	if (n > 0 && lead[n - 1] == ':') {
+		if (!tail)
+			return 0;
+	} else if (!(n > 3 && strcmp(lead + n - 3, " to") == 0) &&
+	    !(n > 4 && strcmp(lead + n - 4, " for") == 0)) {
+		return 0;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(lead, words[i]))
+			return 1;
+	return 0;
+}
+
+/* A lead-in that is an SMTP reply ("550", "554 5.1.1", "<<< 550"), as in a
+ * session transcript: "550 <user@example.org>... User unknown". */
+static int
+lead_code(const char *lead, size_t n)
+{
+	if (n < 3 || (lead[0] != '4' && lead[0] != '5') || !isdigit((unsigned char)lead[1]) ||
+	    !isdigit((unsigned char)lead[2]))
+		return 0;
+	if (n == 3)
+		return 1;
+	/* "550 5.1.1" */
+	return n == 9 && lead[3] == ' ' && lead[4] == lead[0] && lead[5] == '.' &&
+	    isdigit((unsigned char)lead[6]) && lead[7] == '.' && isdigit((unsigned char)lead[8]);
+}
+
 /* Is the address the first thing on the line, after an allowed lead-in?
- * Sets addr, alen and rest (the text after the address). */
+ * Sets addr, alen and rest (the text after the address).  Returns 0 when
+ * not, LEAD_STRONG when the address stands alone at the line start (as in
+ * "<user@example.org>:" or a bare list), LEAD_PLAIN otherwise. */
+#define LEAD_PLAIN 1
+#define LEAD_STRONG 2
 static int
 lead_addr(const struct line *l, const char **addr, size_t *alen, const char **rest)
 {
@@ -210,10 +262,13 @@ lead_addr(const struct line *l, const char **addr, size_t *alen, const char **re
 		"addresses:", "delivery to", "could not deliver to",
 		"delivery failed for", "e-mail address:", "email address:",
 	};
-	const char *e = l->s + l->n, *a, *p;
-	char lead[40];
+	const char *e = l->s + l->n, *a, *p, *t;
+	char lead[72];
 	size_t n = 0, i;
+	int tail;
 
+	if (l->n < 6 || memchr(l->s, '@', l->n) == NULL)
+		return 0;
 	a = nf_heur_find_addr(l->s, e, alen);
 	if (a == NULL)
 		return 0;
@@ -233,6 +288,15 @@ lead_addr(const struct line *l, const char **addr, size_t *alen, const char **re
 	while (n > 0 && lead[n - 1] == ' ')
 		n--;
 	lead[n] = '\0';
+	p = a + *alen;
+	/* the address must end the line or be followed by a separator */
+	if (p < e && !(*p == '>' || *p == ':' || *p == ' ' || *p == '\t' || *p == ',' ||
+	    *p == ';' || *p == '.' || *p == '"' || *p == ')' || *p == '\'' || *p == ']'))
+		return 0;
+	for (t = p; t < e && (*t == '>' || *t == '.' || *t == ')' || *t == '"' ||
+	    isspace((unsigned char)*t)); t++)
+		;
+	tail = t == e;
 	for (i = 0; i < sizeof(leadins) / sizeof(leadins[0]); i++)
 		if (strcmp(lead, leadins[i]) == 0)
 			break;
@@ -240,24 +304,31 @@ lead_addr(const struct line *l, const char **addr, size_t *alen, const char **re
 	 * a quoted header at the line start */
 	if (i == sizeof(leadins) / sizeof(leadins[0]) &&
 	    !((strcmp(lead, "to:") == 0 || strcmp(lead, "to") == 0) && l->n > 0 &&
-	    (l->s[0] == ' ' || l->s[0] == '\t')))
-		return 0;
-	p = a + *alen;
-	/* the address must end the line or be followed by a separator */
-	if (p < e && !(*p == '>' || *p == ':' || *p == ' ' || *p == '\t' || *p == ',' ||
-	    *p == ';' || *p == '.' || *p == '"' || *p == ')' || *p == '\'' || *p == ']'))
+	    (l->s[0] == ' ' || l->s[0] == '\t')) &&
+	    !lead_code(lead, n) && !lead_words(lead, n, tail))
 		return 0;
 	*addr = a;
 	*rest = p;
-	return 1;
+	/* alone at the start: nothing before it, ':' or nothing after it */
+	if (n == 0 && (tail || *t == ':'))
+		return LEAD_STRONG;
+	return LEAD_PLAIN;
 }
 
 static int
 has_code(const char *s, size_t n)
 {
 	char buf[512], tmp[16];
-	size_t k = n < sizeof(buf) - 1 ? n : sizeof(buf) - 1;
+	size_t k = n < sizeof(buf) - 1 ? n : sizeof(buf) - 1, i;
 
+	/* most lines hold no "4xx"/"5.x.x": look for a 4 or 5 followed by a
+	 * digit or a dot before copying and parsing */
+	for (i = 0; i + 1 < k; i++)
+		if ((s[i] == '4' || s[i] == '5') && (s[i + 1] == '.' ||
+		    (s[i + 1] >= '0' && s[i + 1] <= '9')))
+			break;
+	if (i + 1 >= k)
+		return 0;
 	memcpy(buf, s, k);
 	buf[k] = '\0';
 	if (nf_classify_find_status(buf, tmp, sizeof(tmp)) && (tmp[0] == '4' || tmp[0] == '5'))
@@ -299,7 +370,7 @@ diag_add(struct nf_buf *out, const char *s, size_t n)
  * address starts at `rest`. */
 static void
 collect(const char *p, const char *end, const struct line *l, const char *rest,
-    struct nf_buf *out)
+    const char *self, size_t selflen, struct nf_buf *out)
 {
 	struct line n;
 	const char *r = rest, *le = l->s + l->n;
@@ -325,7 +396,7 @@ collect(const char *p, const char *end, const struct line *l, const char *rest,
 		}
 		in_blank = 0;
 		if (lead_addr(&n, &a, &alen, &rr) && n.s[0] != ' ' && n.s[0] != '\t' &&
-		    !has_code(n.s, n.n))
+		    ((alen != selflen || strncasecmp(a, self, alen) != 0) || !has_code(n.s, n.n)))
 			break;	/* the next recipient */
 		if (is_marker(&n))
 			break;
@@ -368,9 +439,10 @@ nf_heur_recipients(const char *text, size_t len, size_t elen, const struct nf_he
 		while (count < cb->max && !stop && next_line(&p, end, &l)) {
 			const char *a, *rest;
 			size_t alen;
+			int strength = LEAD_PLAIN;
 
 			if (pass == 0) {
-				if (!lead_addr(&l, &a, &alen, &rest))
+				if ((strength = lead_addr(&l, &a, &alen, &rest)) == 0)
 					continue;
 			} else {
 				a = nf_heur_find_addr(l.s, l.s + l.n, &alen);
@@ -379,12 +451,20 @@ nf_heur_recipients(const char *text, size_t len, size_t elen, const struct nf_he
 				rest = a + alen;
 			}
 			nf_heur_addr_copy(addr, a, alen);
-			if (cb->excluded(cb->ctx, addr))
+			if (cb->excluded(cb->ctx, addr, strength == LEAD_STRONG))
 				continue;
 			nf_buf_reset(&diag);
-			if (pass == 0)
-				collect(p, end, &l, rest, &diag);
-			else
+			if (pass == 0) {
+				collect(p, end, &l, rest, a, alen, &diag);
+				/* a paragraph without any code, in a section
+				 * with one (the reply above the address list):
+				 * the code lines say more */
+				if (!has_code(diag.data ? diag.data : "", diag.len) &&
+				    section_has_code(text, end)) {
+					nf_buf_reset(&diag);
+					nf_heur_diag_any(text, len, elen, &diag);
+				}
+			} else
 				nf_heur_diag_any(text, len, elen, &diag);
 			count++;
 			stop = cb->found(cb->ctx, addr, nf_buf_cstr(&diag));
@@ -413,7 +493,7 @@ nf_heur_diag_for(const char *text, size_t len, size_t elen, const char *addr,
 		while ((f = nf_heur_find_addr(s, le, &alen)) != NULL) {
 			nf_heur_addr_copy(a, f, alen);
 			if (strcmp(a, addr) == 0) {
-				collect(p, end, &l, f + alen, out);
+				collect(p, end, &l, f + alen, f, alen, out);
 				return 1;
 			}
 			s = f + alen;

@@ -31,8 +31,10 @@ const char *nf_heur_find_addr(const char *s, const char *end, size_t *alen);
 void nf_heur_addr_copy(char *dst, const char *a, size_t alen);
 
 struct nf_heur_cb {
-	/* 1 when this (lower-case) address is not a failed recipient */
-	int (*excluded)(void *ctx, const char *addr);
+	/* 1 when this (lower-case) address is not a failed recipient; `alone`
+	 * is 1 when it stands alone at a line start ("<addr>:"), where it is
+	 * a recipient even if it also wrote the message */
+	int (*excluded)(void *ctx, const char *addr, int alone);
 	/* one failed recipient with its diagnostic (may be ""); non-zero stops */
 	int (*found)(void *ctx, const char *addr, const char *diag);
 	void *ctx;

@@ -54,6 +54,7 @@ struct nf_report {
 	/* parts */
 	struct nf_dsn dsn;	/* message/delivery-status */
 	struct nf_dsn tdsn;	/* DSN fields written into the text */
+	struct nf_dsn ndsn;	/* a DSN inside the returned message (a bounce of a bounce) */
 	struct nf_arf arf;
 	struct nf_buf text, html;
 	/* envelope */
@@ -218,13 +219,23 @@ on_event(void *ctx, int ev, const struct nf_mime_part *p, const char *name,
 	case NF_MIME_BODY:
 		if (r->ret_entity == (long)p->index)
 			r->ret_done = 1;
-		/* bodies of the returned message and attachments tell nothing */
+		/* bodies of the returned message and attachments tell nothing,
+		 * except the status part of a returned bounce */
+		if (p->in_message == 1 && (is_type(p, "message/delivery-status") ||
+		    is_type(p, "message/global-delivery-status")))
+			break;
 		if (p->in_message > 0 || !(strncmp(p->type, "text/", 5) == 0 ||
 		    strncmp(p->type, "message/", 8) == 0 ||
 		    strncmp(p->type, "multipart/", 10) == 0))
 			return NF_MIME_SKIP;
 		break;
 	case NF_MIME_LINE:
+		if (p->in_message == 1 && (is_type(p, "message/delivery-status") ||
+		    is_type(p, "message/global-delivery-status"))) {
+			if (nf_dsn_line(&r->ndsn, v, len) < 0)
+				r->nomem = 1;
+			break;
+		}
 		if (p->in_message > 0)
 			break;
 		if (is_type(p, "message/delivery-status") ||
@@ -246,7 +257,7 @@ on_event(void *ctx, int ev, const struct nf_mime_part *p, const char *name,
 	case NF_MIME_END:
 		if (is_type(p, "message/delivery-status") ||
 		    is_type(p, "message/global-delivery-status"))
-			nf_dsn_line(&r->dsn, "", 0);
+			nf_dsn_line(p->in_message == 1 ? &r->ndsn : &r->dsn, "", 0);
 		break;
 	}
 	return r->nomem ? -1 : 0;
@@ -287,6 +298,7 @@ nf_report_new(const struct nf_report_limits *lim)
 	nf_buf_init(&r->msgid, 1024);
 	nf_dsn_init(&r->dsn, r->lim.max_rcpts);
 	nf_dsn_init(&r->tdsn, r->lim.max_rcpts);
+	nf_dsn_init(&r->ndsn, r->lim.max_rcpts);
 	nf_arf_init(&r->arf);
 	r->ret_entity = -1;
 	r->sect_cmd = -1;
@@ -343,21 +355,24 @@ local_is(const char *addr, const char *const *names)
 
 static const char *const daemon_names[] = {
 	"mailer-daemon", "postmaster", "mail-daemon", "mailer_daemon", "mailerdaemon",
-	"mdaemon", "mailadmin", "mail.daemon", NULL,
+	"mdaemon", "mailadmin", "mail.daemon", "post_master", NULL,
 };
 
 static int
-excluded(void *ctx, const char *addr)
+excluded(void *ctx, const char *addr, int alone)
 {
 	struct nf_report *r = ctx;
-	const struct nf_buf *b[] = { &r->from, &r->to, &r->return_path, &r->env_sender,
-		&r->env_rcpt, &r->ret_from };
+	const struct nf_buf *b[] = { &r->from, &r->env_rcpt, &r->to, &r->return_path,
+		&r->env_sender, &r->ret_from };
 	char a[NF_HEUR_ADDR_MAX];
 	size_t i;
 
-	if (local_is(addr, daemon_names))
+	/* an address alone at a line start is a recipient even when it is a
+	 * postmaster or the sender itself (mail to oneself); only the report's
+	 * own author and envelope recipient are never recipients */
+	if (!alone && local_is(addr, daemon_names))
 		return 1;
-	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+	for (i = 0; i < (alone ? 2 : sizeof(b) / sizeof(b[0])); i++) {
 		const char *s = nf_buf_cstr(b[i]), *e = s + b[i]->len, *f;
 		size_t alen;
 
@@ -563,6 +578,18 @@ finalize(struct nf_report *r, struct result *res, const char *diag_type, int hin
 }
 
 static int
+diag_names_command(const char *diag)
+{
+	char lc[2048];
+	size_t i;
+
+	for (i = 0; diag[i] && i + 1 < sizeof(lc); i++)
+		lc[i] = (char)tolower((unsigned char)diag[i]);
+	lc[i] = '\0';
+	return nf_classify_command(lc) != NF_CMD_NONE;
+}
+
+static int
 from_dsn(struct nf_report *r, struct nf_dsn *d)
 {
 	size_t i, tlen, n = 0;
@@ -598,9 +625,13 @@ from_dsn(struct nf_report *r, struct nf_dsn *d)
 			v = nf_buf_cstr(&tmp);
 		}
 		res->diag = dup_str(r, v);
-		if (v != nf_buf_cstr(&tmp)) {
+		/* the text's paragraph about the address is context for
+		 * finalize(): only needed when the diagnostic names no command */
+		if (v != nf_buf_cstr(&tmp) && !diag_names_command(v)) {
 			nf_buf_reset(&tmp);
 			nf_heur_diag_for(text, tlen, r->elen, addr, &tmp);
+		} else if (v != nf_buf_cstr(&tmp)) {
+			nf_buf_reset(&tmp);
 		}
 		finalize(r, res, type, NF_REASON_NONE, nf_buf_cstr(&tmp));
 	}
@@ -619,6 +650,34 @@ contains_ci(const char *hay, const char *needle)
 		lc[i] = (char)tolower((unsigned char)hay[i]);
 	lc[i] = '\0';
 	return strstr(lc, needle) != NULL;
+}
+
+/* Does the start of the error section say in so many words that mail
+ * was not delivered?  For notices whose headers do not (a reply-style
+ * subject, a subject in another language, an unusual author). */
+static int
+body_says_failed(const struct nf_report *r)
+{
+	static const char *const phrases[] = {
+		"could not be delivered", "couldn't be delivered", "was not delivered",
+		"undeliverable", "delivery failed", "delivery has failed", "unable to deliver",
+		"user unknown", "no such user", "invalid user", "permanent error",
+		"not be delivered", NULL,
+	};
+	char lc[2048];
+	size_t tlen, n, i;
+	const char *text = text_of(r, &tlen);
+
+	n = r->elen < tlen ? r->elen : tlen;
+	if (n > sizeof(lc) - 1)
+		n = sizeof(lc) - 1;
+	for (i = 0; i < n; i++)
+		lc[i] = (char)tolower((unsigned char)text[i]);
+	lc[n] = '\0';
+	for (i = 0; phrases[i]; i++)
+		if (strstr(lc, phrases[i]))
+			return 1;
+	return 0;
 }
 
 static int
@@ -645,7 +704,7 @@ is_bounce(const struct nf_report *r)
 	for (i = 0; subj[i]; i++)
 		if (contains_ci(s, subj[i]))
 			return 1;
-	return 0;
+	return body_says_failed(r);
 }
 
 static int
@@ -715,6 +774,49 @@ heur_found(void *ctx, const char *addr, const char *diag)
 	return r->nomem;
 }
 
+/* Last resort for a failure notice that names no recipient in its own
+ * text (a transcript that only names hosts, "Delivery report
+ * unavailable"): the To: of the returned message, attached or quoted after
+ * the error section.  Only a single address counts: a list says nothing
+ * about which of them failed. */
+static void
+from_returned_to(struct nf_report *r)
+{
+	size_t tlen, alen;
+	const char *text = text_of(r, &tlen), *s, *e, *f;
+	struct nf_buf tmp, diag;
+	char addr[NF_HEUR_ADDR_MAX];
+
+	/* a delay warning is no failure; a plain-text notice marked
+	 * auto-replied (RFC 3834) rather than auto-generated is a responder's
+	 * prose, too loose to guess from (Postfix marks its multipart/report
+	 * bounces auto-replied too, so those still count) */
+	if (contains_ci(nf_buf_cstr(&r->subject), "delay") ||
+	    contains_ci(nf_buf_cstr(&r->subject), "warning") ||
+	    (!r->multipart_report &&
+	    strncasecmp(nf_buf_cstr(&r->auto_submitted), "auto-replied", 12) == 0))
+		return;
+	nf_buf_init(&tmp, 1024);
+	if (r->ret_to.len > 0)
+		nf_buf_append(&tmp, nf_buf_cstr(&r->ret_to), r->ret_to.len);
+	else
+		nf_heur_quoted_header(text, tlen, r->elen, "to", &tmp);
+	s = nf_buf_cstr(&tmp);
+	e = s + tmp.len;
+	f = nf_heur_find_addr(s, e, &alen);
+	if (f != NULL && nf_heur_find_addr(f + alen, e, &alen) == NULL) {
+		f = nf_heur_find_addr(s, e, &alen);
+		nf_heur_addr_copy(addr, f, alen);
+		if (!excluded(r, addr, 1)) {
+			nf_buf_init(&diag, 2048);
+			nf_heur_diag_any(text, tlen, r->elen, &diag);
+			heur_found(r, addr, nf_buf_cstr(&diag));
+			nf_buf_free(&diag);
+		}
+	}
+	nf_buf_free(&tmp);
+}
+
 static void
 from_heuristics(struct nf_report *r)
 {
@@ -747,6 +849,11 @@ from_heuristics(struct nf_report *r)
 	cb.ctx = r;
 	cb.max = r->lim.max_rcpts;
 	nf_heur_recipients(text, tlen, r->elen, &cb);
+	/* a notice about a bounce that was itself returned: its recipients */
+	if (r->nres == 0 && !r->nomem)
+		from_dsn(r, &r->ndsn);
+	if (r->nres == 0 && !r->nomem)
+		from_returned_to(r);
 }
 
 static void
@@ -785,6 +892,97 @@ from_arf(struct nf_report *r)
 		res->pub.reason = "feedback";
 		res->pub.hard = 0;
 	}
+}
+
+/* Amazon SES event notifications sent by e-mail (SNS): a JSON object
+ * whose "notificationType" is "Complaint" (recipients in
+ * "complainedRecipients") or "Delivery" (recipients in the "delivery"
+ * object's "recipients" list).  Bounces in that form carry the failed
+ * addresses and SMTP answers as text and are left to the heuristics.
+ * Returns how many results were added. */
+static const char *
+find_in(const char *s, const char *e, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	while (s < e && (s = memchr(s, needle[0], (size_t)(e - s))) != NULL) {
+		if ((size_t)(e - s) >= k && memcmp(s, needle, k) == 0)
+			return s;
+		s++;
+	}
+	return NULL;
+}
+
+static int
+from_ses_json(struct nf_report *r)
+{
+	size_t tlen, alen;
+	const char *text = text_of(r, &tlen), *e = text + tlen, *t, *list, *le, *f;
+	char addr[NF_HEUR_ADDR_MAX], ftype[32] = "";
+	int complaint;
+
+	if ((t = find_in(text, e, "\"notificationType\":\"")) == NULL)
+		return 0;
+	t += 20;
+	if (e - t > 9 && memcmp(t, "Complaint", 9) == 0)
+		complaint = 1;
+	else if (e - t > 8 && memcmp(t, "Delivery", 8) == 0)
+		complaint = 0;
+	else
+		return 0;
+	if (complaint) {
+		list = find_in(text, e, "\"complainedRecipients\":[");
+		if ((f = find_in(text, e, "\"complaintFeedbackType\":\"")) != NULL) {
+			size_t i;
+
+			f += 25;
+			for (i = 0; f + i < e && f[i] != '"' && i + 1 < sizeof(ftype); i++)
+				ftype[i] = (char)tolower((unsigned char)f[i]);
+			ftype[i] = '\0';
+		}
+		if (ftype[0] && nf_buf_puts(&r->arf.feedback_type, ftype) == NF_BUF_NOMEM)
+			r->nomem = 1;
+	} else {
+		const char *d = find_in(text, e, "\"delivery\":{");
+
+		list = d ? find_in(d, e, "\"recipients\":[") : NULL;
+	}
+	if (list == NULL || (le = memchr(list, ']', (size_t)(e - list))) == NULL)
+		return 0;
+	for (f = list; (f = nf_heur_find_addr(f, le, &alen)) != NULL; f += alen) {
+		struct result *res;
+
+		nf_heur_addr_copy(addr, f, alen);
+		if ((res = add_result(r, addr)) == NULL)
+			continue;
+		res->diag = dup_str(r, "");
+		res->remote_mta = dup_str(r, "");
+		if (complaint) {
+			res->pub.action = "complaint";
+			res->pub.reason = "feedback";
+			res->pub.feedback_type = nf_buf_cstr(&r->arf.feedback_type);
+		} else {
+			res->pub.action = "delivered";
+			res->pub.reason = "delivered";
+			if ((t = find_in(text, e, "\"smtpResponse\":\"")) != NULL) {
+				char resp[256];
+				size_t i;
+
+				t += 16;
+				for (i = 0; t + i < e && t[i] != '"' && i + 1 < sizeof(resp); i++)
+					resp[i] = t[i];
+				resp[i] = '\0';
+				nf_classify_find_status(resp, res->status, sizeof(res->status));
+				nf_classify_find_reply(resp, res->reply, sizeof(res->reply));
+				free(res->diag);
+				res->diag = dup_str(r, resp);
+			}
+		}
+		res->pub.hard = 0;
+	}
+	if (r->nres > 0)
+		r->kind = complaint ? NF_REPORT_ARF : NF_REPORT_DSN;
+	return (int)r->nres;
 }
 
 static void
@@ -866,6 +1064,7 @@ nf_report_finish(struct nf_report *r)
 	r->flags |= nf_mime_flags(r->mime);
 	nf_dsn_end(&r->dsn);
 	nf_dsn_end(&r->tdsn);
+	nf_dsn_end(&r->ndsn);
 	nf_arf_end(&r->arf);
 	if (r->dsn.cut || r->tdsn.cut)
 		r->flags |= NF_REPORT_CUT_RCPTS;
@@ -883,6 +1082,8 @@ nf_report_finish(struct nf_report *r)
 		from_arf(r);
 	} else if (from_dsn(r, &r->dsn) > 0) {
 		r->kind = NF_REPORT_DSN;
+	} else if (from_ses_json(r) > 0) {
+		/* kind set there */
 	} else if (is_complaint(r)) {
 		/* a complaint that is not in ARF form (an abuse desk forwarding
 		 * the message): the recipient is the returned message's To: */
@@ -1022,6 +1223,7 @@ nf_report_free(struct nf_report *r)
 	nf_buf_free(&r->msgid);
 	nf_dsn_free(&r->dsn);
 	nf_dsn_free(&r->tdsn);
+	nf_dsn_free(&r->ndsn);
 	nf_arf_free(&r->arf);
 	for (i = 0; i < r->nres; i++) {
 		free(r->res[i].diag);

@@ -22,10 +22,10 @@
 #include "tap.h"
 
 /* floors: a little under the measured scores (see the diagnostics) */
-#define FLOOR_RECALL 0.93
-#define FLOOR_REASON 0.71
-#define FLOOR_HARD 0.845
-#define FLOOR_STATUS 0.94
+#define FLOOR_RECALL 0.984
+#define FLOOR_REASON 0.735
+#define FLOOR_HARD 0.892
+#define FLOOR_STATUS 0.948
 
 struct label {
 	char *file, *rcpt, *status, *reason;
