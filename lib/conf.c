@@ -166,6 +166,13 @@ conf_free(struct nf_conf *c)
 	free(c);
 }
 
+/* The words of two-word keys, in the order of their enum values. */
+static const char *const two_words[][2] = {
+	[T_MODE] = { "enforce", "monitor" },
+	[T_BLOCKED] = { "reject", "drop" },
+	[T_ONSTORE] = { "tempfail", "accept" },
+};
+
 /* Set one key from its text value.  `why` gets the reason on failure. */
 static int
 set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
@@ -260,29 +267,25 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 		*(int64_t *)field = n;
 		break;
 	case T_MODE:
-		if (strcasecmp(v, "enforce") == 0)
-			*(enum nf_mode *)field = NF_MODE_ENFORCE;
-		else if (strcasecmp(v, "monitor") == 0)
-			*(enum nf_mode *)field = NF_MODE_MONITOR;
-		else
-			reason = "expected enforce or monitor";
-		break;
 	case T_BLOCKED:
-		if (strcasecmp(v, "reject") == 0)
-			*(enum nf_blocked_action *)field = NF_BLOCKED_REJECT;
-		else if (strcasecmp(v, "drop") == 0)
-			*(enum nf_blocked_action *)field = NF_BLOCKED_DROP;
+	case T_ONSTORE: {
+		/* keys with two words: the index of the word is the enum value */
+		const char *const *w = two_words[k->type];
+		int i = strcasecmp(v, w[0]) == 0 ? 0 : strcasecmp(v, w[1]) == 0 ? 1 : -1;
+
+		if (i < 0) {
+			nf_buf_printf(why, "bad value '%s' for %s: expected %s or %s",
+			    v, k->name, w[0], w[1]);
+			return -1;
+		}
+		if (k->type == T_MODE)
+			*(enum nf_mode *)field = (enum nf_mode)i;
+		else if (k->type == T_BLOCKED)
+			*(enum nf_blocked_action *)field = (enum nf_blocked_action)i;
 		else
-			reason = "expected reject or drop";
+			*(enum nf_store_error_action *)field = (enum nf_store_error_action)i;
 		break;
-	case T_ONSTORE:
-		if (strcasecmp(v, "tempfail") == 0)
-			*(enum nf_store_error_action *)field = NF_ONSTORE_TEMPFAIL;
-		else if (strcasecmp(v, "accept") == 0)
-			*(enum nf_store_error_action *)field = NF_ONSTORE_ACCEPT;
-		else
-			reason = "expected tempfail or accept";
-		break;
+	}
 	case T_SENDERS: {
 		char **list;
 		size_t cnt, i;
@@ -602,13 +605,13 @@ dump_value(const struct nf_conf *c, const struct conf_key *k, FILE *fp)
 		fprintf(fp, "%s %lld\n", k->name, (long long)*(const int64_t *)field);
 		return;
 	case T_MODE:
-		fprintf(fp, "%s %s\n", k->name, c->mode == NF_MODE_MONITOR ? "monitor" : "enforce");
+		fprintf(fp, "%s %s\n", k->name, two_words[T_MODE][c->mode]);
 		return;
 	case T_BLOCKED:
-		fprintf(fp, "%s %s\n", k->name, c->blocked_recipient == NF_BLOCKED_DROP ? "drop" : "reject");
+		fprintf(fp, "%s %s\n", k->name, two_words[T_BLOCKED][c->blocked_recipient]);
 		return;
 	case T_ONSTORE:
-		fprintf(fp, "%s %s\n", k->name, c->on_store_error == NF_ONSTORE_ACCEPT ? "accept" : "tempfail");
+		fprintf(fp, "%s %s\n", k->name, two_words[T_ONSTORE][c->on_store_error]);
 		return;
 	case T_SENDERS:
 	case T_CHANNELS: {

@@ -24,6 +24,7 @@
 #endif
 #define NF_CONF_DEFAULT_PATH NF_SYSCONFDIR "/notifilter/notifilter.conf"
 
+/* the values index conf.c's two_words table: keep the order */
 enum nf_mode { NF_MODE_ENFORCE = 0, NF_MODE_MONITOR };
 enum nf_blocked_action { NF_BLOCKED_REJECT = 0, NF_BLOCKED_DROP };
 enum nf_store_error_action { NF_ONSTORE_TEMPFAIL = 0, NF_ONSTORE_ACCEPT };
