@@ -17,7 +17,7 @@ PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive clan
 libmilter-dev libcurl4-openssl-dev libspf2-dev libopendkim-dev libsqlite3-dev
 libssl-dev libjansson-dev libidn2-dev
 postfix miltertest opendkim opendkim-tools kannel kannel-extras
-sqlite3 curl python3 bc iproute2 swaks libsisimai-perl"
+sqlite3 curl python3 bc iproute2 swaks libsisimai-perl openssl"
 
 missing=""
 for p in $PKGS; do
