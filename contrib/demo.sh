@@ -11,12 +11,20 @@
 # and a table shows, for each recipient, the SMTP answer, whether the mail
 # reached the sink, and the decision notifilter recorded.  Then what the
 # sink got for alice (the VERP envelope sender, X-Notifilter-ID, NOTIFY)
-# and `notifilterctl trace alice@example.net`.  Everything is stopped and
-# removed at the end (KEEP=1 keeps the directory and logs).
+# and `notifilterctl trace alice@example.net`.  Last, the report intake:
+# mail for closed.example.com goes to a second smtp-sink that refuses every
+# recipient with 550 5.1.1, and mail for the BounceDomain to a pipe(8)
+# transport running `notifilterctl ingest` (contrib/postfix-intake.cf, as
+# tests/mta/t-intake.sh); one notification to frank@closed.example.com
+# bounces, Postfix's DSN comes back to the VERP sender and is ingested, and
+# the demo shows the suppression, the next notification refused, and the
+# trace.  Everything is stopped and removed at the end (KEEP=1 keeps the
+# directory and logs).
 #
 # Needs root (Postfix) and the packages from contrib/install-deps.sh; uses
 # the test harness in tests/mta/lib.sh and the Python helpers in tests/tools.
-# env: DEMO_SMTPD_PORT (10625) DEMO_SINK_PORT (10626) KEEP=1
+# env: DEMO_SMTPD_PORT (10625) DEMO_SINK_PORT (10626) DEMO_REJECT_PORT (10627)
+#      KEEP=1
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 : "${top_srcdir:=$SRC}"
@@ -25,6 +33,9 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 
 PORT=${DEMO_SMTPD_PORT:-10625}
 SINKP=${DEMO_SINK_PORT:-10626}
+REJP=${DEMO_REJECT_PORT:-10627}
+BD=bounces.shop.example		# BounceDomain in contrib/demo/notifilter.conf.in
+GONE=frank@closed.example.com	# his mailbox no longer exists (550 5.1.1)
 APP=noreply@shop.example	# the shop's notification sender (Senders)
 HR=hr@shop.example		# an ordinary sender of the same company
 
@@ -35,14 +46,18 @@ miss=$(nf_missing_tools)
 [ -x "$NOTIFILTER" ] && [ -x "$NOTIFILTERCTL" ] ||
 	die "build first: ./configure && make (looked for $NOTIFILTER and $NOTIFILTERCTL)"
 
-nf_ports_free "$PORT" "$SINKP" || die "set DEMO_SMTPD_PORT / DEMO_SINK_PORT to free ports"
+nf_ports_free "$PORT" "$SINKP" "$REJP" ||
+	die "set DEMO_SMTPD_PORT / DEMO_SINK_PORT / DEMO_REJECT_PORT to free ports"
 NF_KEEP_ON_FAIL=0
 nf_init demo
 PF=$NF_D/postfix
-mkdir -p "$NF_D/run" && chmod 755 "$NF_D/run"
+DB=$NF_D/db/notifilter.db
+mkdir -p "$NF_D/run" "$NF_D/db" && chmod 755 "$NF_D/run"
 sed -e "s|@DIR@|$NF_D|g" "$top_srcdir/contrib/demo/notifilter.conf.in" >"$NF_D/notifilter.conf"
-# the key for the tracking tokens' HMAC (SecretFile): random, mode 600
-head -c 32 /dev/urandom >"$NF_D/secret" && chmod 600 "$NF_D/secret"
+chmod 644 "$NF_D/notifilter.conf"
+# the key for the tracking tokens' HMAC (SecretFile): random, mode 600,
+# owned by nobody, the user the intake pipe runs `notifilterctl ingest` as
+head -c 32 /dev/urandom >"$NF_D/secret" && chmod 600 "$NF_D/secret" && chown nobody "$NF_D/secret"
 CONF=$NF_D/notifilter.conf
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 [ -t 1 ] || say() { printf '==> %s\n' "$*"; }
@@ -61,12 +76,25 @@ say "carol's mailbox bounced: notifilterctl suppress add carol@example.net --rea
 nf_ctl -c "$CONF" suppress add carol@example.net --reason "hard bounce: 550 5.1.1 user unknown" |
 	sed 's/^/      /'
 [ "${PIPESTATUS[0]}" = 0 ] || die "suppress add failed"
+# the intake pipe (user nobody) writes the store: file, -wal, -shm, directory
+chown -R nobody "$NF_D/db"
 
-say "starting smtp-sink (the Internet) on 127.0.0.1:$SINKP, Postfix on 127.0.0.1:$PORT, notifilter"
+say "starting smtp-sink (the Internet) on 127.0.0.1:$SINKP, a refusing one on 127.0.0.1:$REJP, Postfix on 127.0.0.1:$PORT, notifilter"
 sink_start sink "$SINKP" || die "smtp-sink did not start"
+# frank's mail server: refuses every recipient (the report-intake section)
+sink_start rsink "$REJP" -f rcpt -B "550 5.1.1 Recipient address rejected: User unknown" ||
+	die "the rejecting smtp-sink did not start on 127.0.0.1:$REJP"
 demo_sms_gateway_start
 PF_LISTENERS=$PORT PF_SINK_PORT=$SINKP
 PF_SMTPD_MILTERS=unix:$NF_D/run/notifilter.sock PF_NONSMTPD_MILTERS=unix:$NF_D/run/notifilter.sock
+# Report intake (contrib/postfix-intake.cf): mail for the BounceDomain goes
+# to the pipe "notifilter", one recipient per run; frank's domain to rsink.
+printf '%s\n' "$BD notifilter:" "${GONE#*@} smtp:[127.0.0.1]:$REJP" >"$NF_D/transport"
+PF_MAIN_EXTRA="transport_maps = texthash:$NF_D/transport
+relay_domains = $BD
+notifilter_destination_recipient_limit = 1"
+PF_MASTER_EXTRA="notifilter unix - n n - - pipe
+  flags=Rq user=nobody null_sender= argv=$NOTIFILTERCTL -c $CONF ingest --sender=\${sender} --recipient=\${recipient} --client-ip=\${client_address} --helo=\${client_helo}"
 pf_create "$PF" && pf_start "$PF" || die "Postfix did not start (log: $PF/log/maillog)"
 # Postfix first: notifilter follows its maillog_file (MailLog)
 nf_wait 5 test -s "$PF/log/maillog"
@@ -95,7 +123,8 @@ ROWS+=("6|$APP|alice@example.net|consent granted|sendmail")
 ROWS+=("6|$APP|bob@example.net|opted out (email)|sendmail")
 pf_wait_empty "$PF" 20 >/dev/null || echo "demo: the queue did not empty in 20 s; results may be incomplete" >&2
 # decisions are written by notifilter's event thread: wait for the 6 expected
-nf_wait 10 test "$(nf_sql "$NF_D/notifilter.db" "SELECT COUNT(*) FROM events WHERE kind='decision'" 2>/dev/null)" -ge 6
+ndecisions() { [ "$(nf_sql "$DB" "SELECT COUNT(*) FROM events WHERE kind='decision'" 2>/dev/null)" -ge "$1" ]; }
+nf_wait 10 ndecisions 6
 
 # ---- report -------------------------------------------------------------------
 delivered() { # n address -> yes/no
@@ -107,7 +136,7 @@ delivered() { # n address -> yes/no
 }
 decision() { # n address
 	local row
-	row=$(nf_sql "$NF_D/notifilter.db" "SELECT rule FROM events WHERE kind='decision' AND address = ? ORDER BY id" "$2" |
+	row=$(nf_sql "$DB" "SELECT rule FROM events WHERE kind='decision' AND address = ? ORDER BY id" "$2" |
 		sed -n "${3}p")
 	case $row in
 	'') echo "none (not notification traffic)" ;;
@@ -177,6 +206,63 @@ if nf_ctl -c "$CONF" trace --help >/dev/null 2>&1; then
 	say "notifilterctl trace alice@example.net"
 	nf_ctl -c "$CONF" trace alice@example.net | sed 's/^/      /'
 fi
+
+# ---- report intake --------------------------------------------------------------
+# Postfix's own DSN for a refused notification goes to the VERP sender
+# bounce+<token>@BounceDomain, i.e. through the pipe into `notifilterctl
+# ingest`, which checks the token and suppresses the address.
+echo
+say "report intake: a bounce comes back and suppresses the address"
+cat <<EOF
+      Postfix routes $BD to the pipe(8) transport "notifilter"
+      (contrib/postfix-intake.cf), run as user nobody:
+        notifilterctl -c notifilter.conf ingest --sender=\${sender} --recipient=\${recipient} ...
+      and ${GONE#*@} to an smtp-sink on 127.0.0.1:$REJP that answers every RCPT with
+        550 5.1.1 Recipient address rejected: User unknown
+EOF
+q1() { nf_sql "$DB" "$@" 2>/dev/null; }
+suppressed() { [ "$(q1 "SELECT COUNT(*) FROM suppressions WHERE address = ? AND channel = 'email'" "$GONE")" -ge 1 ]; }
+bounce_logged() { nf_ctl -c "$CONF" trace "$GONE" 2>/dev/null | grep -q 'source=maillog'; }
+out=$(smtpc -s demo-7 "$PORT" "$APP" "$GONE")
+a=$(sed -n "s/^RCPT $GONE //p" <<<"$out")
+echo "      #7 $APP -> $GONE: RCPT $a, DATA $(sed -n 's/^DATA //p' <<<"$out" | cut -c1-3)"
+T1=$(nf_now)
+if nf_wait 30 suppressed; then
+	echo "      Postfix bounced it and delivered its DSN through the pipe; ingested after $(nf_since "$T1") s:"
+	q1 "SELECT 'report: ' || r.kind || ', ' || CASE r.authenticated WHEN 1 THEN 'authenticated (token verifies)' ELSE 'NOT authenticated' END || ', ' || x.status || ' -> ' || x.outcome FROM report_recipients x JOIN reports r ON r.id = x.report_id WHERE x.address = ? ORDER BY x.id DESC LIMIT 1" "$GONE" |
+		sed 's/^/        /'
+	echo "      Postfix's log of the pipe delivery:"
+	grep -m1 'relay=notifilter, ' "$PF/log/maillog" | sed -E 's/^.*(to=<)/\1/; s/^/        /' | fold -s -w 88 | sed 's/ *$//; 2,$s/^/          /'
+	# the daemon reads status=bounced from the maillog a moment later
+	nf_wait 10 bounce_logged
+	pf_wait_empty "$PF" 10 >/dev/null
+	echo
+	say "notifilterctl suppress list"
+	nf_ctl -c "$CONF" suppress list | sed 's/^/      /'
+	echo
+	say "the next notification to $GONE"
+	out=$(smtpc -s demo-8 "$PORT" "$APP" "$GONE")
+	echo "      #8 $APP -> $GONE: RCPT $(sed -n "s/^RCPT $GONE //p" <<<"$out")"
+	# its decision is written by the daemon's event thread
+	gone_decisions() { [ "$(q1 "SELECT COUNT(*) FROM events WHERE kind = 'decision' AND address = ?" "$GONE")" -ge 2 ]; }
+	nf_wait 10 gone_decisions
+	echo
+	say "notifilterctl trace $GONE"
+	nf_ctl -c "$CONF" trace "$GONE" | sed 's/^/      /'
+	cat <<EOF
+      Read it like this: decided (no record, DefaultEmailConsent yes lets it
+      pass), tagged (VERP sender, X-Notifilter-ID), queued; the next hop said
+      550 5.1.1, Postfix bounced it (delivery bounced, source=maillog) and sent
+      its DSN to the VERP address; ingest verified the token and recorded the
+      bounce (source=dsn) and the suppression; so #8 was refused at RCPT (the
+      "decided rejected" line in the history).
+EOF
+else
+	echo "demo: no suppression for $GONE after 30 s; the pipe's result is in $PF/log/maillog:" >&2
+	grep 'relay=notifilter' "$PF/log/maillog" | tail -3 >&2
+	pf_wait_empty "$PF" 10 >/dev/null
+fi
+
 echo
 [ "${KEEP:-0}" = 1 ] && echo "Logs: $PF/log/maillog, $NF_D/notifilter.log"
 say "stopping Postfix, notifilter and smtp-sink"
