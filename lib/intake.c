@@ -598,7 +598,7 @@ kind_word(int kind)
 }
 
 /* Per recipient: what decide() chose, for perform() after recording. */
-struct todo {
+struct planned {
 	int act;		/* 1: authentic, perform() it */
 	int pol, do_supp;
 	int64_t count;
@@ -608,7 +608,7 @@ struct todo {
 struct work {
 	struct nf_message m;
 	struct nf_report_rcpt_in *rows;
-	struct todo *todo;
+	struct planned *plan;
 	char *details;		/* n * DETAIL_MAX */
 	char *excerpt;
 	char why[256];
@@ -620,7 +620,7 @@ work_free(struct work *w)
 	if (w == NULL)
 		return;
 	free(w->rows);
-	free(w->todo);
+	free(w->plan);
 	free(w->details);
 	free(w->excerpt);
 	free(w);
@@ -637,7 +637,7 @@ act_init(struct act *a, struct nf_store *s, const struct nf_intake_conf *conf,
 	a->m = &w->m;
 	a->x = nf_report_get(r, i);
 	a->token = out->token;
-	a->addr = w->todo[i].addr;
+	a->addr = w->plan[i].addr;
 	a->now = now;
 	a->detail = w->details + i * DETAIL_MAX;
 }
@@ -649,7 +649,7 @@ one(struct nf_store *s, const struct nf_intake_conf *conf,
     struct work *w, size_t i, int64_t now, struct nf_intake_result *out)
 {
 	struct nf_report_rcpt_in *row = &w->rows[i];
-	struct todo *td = &w->todo[i];
+	struct planned *td = &w->plan[i];
 	struct act a;
 	const struct nf_report_rcpt *x;
 	int pol, rc = NF_STORE_OK, slot = NF_OUT_UNAUTH;
@@ -715,7 +715,7 @@ nf_intake_apply(struct nf_store *s, const struct nf_intake_conf *conf,
 	out->n = n;
 	if ((w = calloc(1, sizeof *w)) == NULL ||
 	    (n > 0 && ((w->rows = calloc(n, sizeof *w->rows)) == NULL ||
-	    (w->todo = calloc(n, sizeof *w->todo)) == NULL ||
+	    (w->plan = calloc(n, sizeof *w->plan)) == NULL ||
 	    (w->details = malloc(n * DETAIL_MAX)) == NULL))) {
 		work_free(w);
 		return NF_STORE_ERR;
@@ -757,11 +757,11 @@ nf_intake_apply(struct nf_store *s, const struct nf_intake_conf *conf,
 	for (i = 0; i < n && rc == NF_STORE_OK; i++) {
 		struct act a;
 
-		if (!w->todo[i].act)
+		if (!w->plan[i].act)
 			continue;
 		act_init(&a, s, conf, r, w, i, now, out);
-		rc = perform(&a, w->todo[i].pol, w->todo[i].do_supp,
-		    w->todo[i].count);
+		rc = perform(&a, w->plan[i].pol, w->plan[i].do_supp,
+		    w->plan[i].count);
 	}
 	if (rc == NF_STORE_OK)
 		rc = nf_store_commit(s);
