@@ -32,6 +32,41 @@
 #define CONTACT_COLS "id, email, phone, name, created, updated"
 #define SUPPRESS_COLS "id, address, channel, reason, source, evidence, time"
 #define EVENT_COLS "time, kind, queue_id, token, address, rule, detail"
+/*
+ * The "tagged" and "queued" events of a recorded recipient are not stored
+ * (two rows fewer per recipient on the milter's hot path): timelines make
+ * them from the messages and recipients rows, with the text, columns and
+ * place the stored ones had.  Place: at the message's time, right after
+ * the message's decision events (written just before it, in its
+ * transaction), else right before the first later event of its token;
+ * then per recipient row, tagged before queued.  Columns: EVENT_COLS and
+ * the sort keys k1 (an event's id) and k2 (0 for a stored event).  A
+ * refused recipient ("rejected", "dropped") never had them; a recipient
+ * whose tagged event is stored (written before this change) keeps the
+ * stored ones.  Rows and events erased with a contact go together.
+ */
+#define SYNTH_COLS "SELECT m.created, k.kind, m.queue_id, m.token," \
+	" r.address, r.rule," \
+	" CASE WHEN k.q = 1 THEN CASE WHEN m.queue_id IS NULL" \
+	"  THEN 'queued (the MTA gave no queue id)'" \
+	"  ELSE 'queued as ' || m.queue_id END" \
+	" WHEN NOT m.applied THEN 'monitor: recorded, not tagged'" \
+	" ELSE CASE WHEN m.verp IS NULL THEN 'envelope sender unchanged'" \
+	"  ELSE 'VERP sender ' || m.verp END" \
+	"  || '; X-Notifilter-ID: ' || m.token || '; DSN '" \
+	"  || CASE WHEN r.dsn_requested" \
+	"  THEN 'requested (NOTIFY=SUCCESS,FAILURE,DELAY)'" \
+	"  ELSE 'not requested' END END," \
+	" coalesce((SELECT max(d.id) FROM events d WHERE d.token = m.token" \
+	"  AND d.kind = 'decision'), (SELECT min(d.id) - 1 FROM events d" \
+	"  WHERE d.token = m.token), 9223372036854775807)," \
+	" 2 * r.id + k.q" \
+	" FROM recipients r JOIN messages m ON m.id = r.message_id" \
+	" CROSS JOIN (SELECT 'tagged' AS kind, 0 AS q" \
+	"  UNION ALL SELECT 'queued', 1) k"
+#define SYNTH_WHERE "coalesce(r.decision, '') NOT IN ('rejected', 'dropped')" \
+	" AND NOT EXISTS (SELECT 1 FROM events o WHERE o.token = m.token" \
+	"  AND o.kind = 'tagged' AND o.address = r.address)"
 #define MESSAGE_COLS "id, token, queue_id, sender, verp, header_from," \
 	" subject, message_id, category, fallback_text, phone_hint," \
 	" phone_hint_valid, applied, created"
@@ -85,8 +120,11 @@ static const char *const st_sql[NF_ST_COUNT] = {
 	/* tokens are case-free: kept lower case, so any spelling finds them */
 	[NF_ST_EVENT_INSERT] = "INSERT INTO events(" EVENT_COLS ", contact_id)"
 	    " VALUES (?1, ?2, ?3, lower(?4), ?5, ?6, ?7, ?8)",
-	[NF_ST_EVENT_OF] = "SELECT " EVENT_COLS " FROM events"
-	    " WHERE address = ?1 ORDER BY time, id",
+	[NF_ST_EVENT_OF] = "SELECT " EVENT_COLS " FROM ("
+	    "SELECT " EVENT_COLS ", id AS k1, 0 AS k2 FROM events"
+	    " WHERE address = ?1"
+	    " UNION ALL " SYNTH_COLS " WHERE r.address = ?1 AND " SYNTH_WHERE
+	    ") ORDER BY time, k1, k2",
 	[NF_ST_EVENT_ERASE] = "DELETE FROM events WHERE contact_id = ?1"
 	    " OR address = ?2 OR address = ?3",
 	/* ---- tracking (store_track.c) ---- */
@@ -123,15 +161,26 @@ static const char *const st_sql[NF_ST_COUNT] = {
 	[NF_ST_STATE_SET] = "INSERT INTO state(key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	/* each OR term has its own index (address, contact_id, token) */
-	[NF_ST_TRACE_PHONE] = "SELECT " EVENT_COLS " FROM events"
+	[NF_ST_TRACE_PHONE] = "SELECT " EVENT_COLS " FROM ("
+	    "SELECT " EVENT_COLS ", id AS k1, 0 AS k2 FROM events"
 	    " WHERE address = ?1"
 	    " OR address = (SELECT email FROM contacts WHERE phone = ?1)"
 	    " OR contact_id = (SELECT id FROM contacts WHERE phone = ?1)"
 	    " OR token IN (SELECT token FROM messages WHERE phone_hint = ?1"
 	    "  AND phone_hint_valid)"
-	    " ORDER BY time, id",
-	[NF_ST_TRACE_TOKEN] = "SELECT " EVENT_COLS " FROM events"
-	    " WHERE token = lower(?1) ORDER BY time, id",
+	    " UNION ALL " SYNTH_COLS
+	    " WHERE (r.address = ?1"
+	    "  OR r.address = (SELECT email FROM contacts WHERE phone = ?1)"
+	    "  OR r.message_id IN (SELECT id FROM messages"
+	    "   WHERE phone_hint = ?1 AND phone_hint_valid))"
+	    " AND " SYNTH_WHERE
+	    ") ORDER BY time, k1, k2",
+	[NF_ST_TRACE_TOKEN] = "SELECT " EVENT_COLS " FROM ("
+	    "SELECT " EVENT_COLS ", id AS k1, 0 AS k2 FROM events"
+	    " WHERE token = lower(?1)"
+	    " UNION ALL " SYNTH_COLS " WHERE m.token = lower(?1) AND "
+	    SYNTH_WHERE
+	    ") ORDER BY time, k1, k2",
 	/* erasure: the personal fields of messages that went to nobody else */
 	[NF_ST_ERASE_MESSAGES] = "UPDATE messages SET header_from = NULL,"
 	    " subject = NULL, fallback_text = NULL, phone_hint = NULL"
@@ -279,6 +328,12 @@ nf_st_get(struct nf_store *s, enum nf_st id)
 	if (s->snap)
 		nf_store_release(s);
 	return st_prepare(s, id);
+}
+
+const char *
+nf_st_sql(enum nf_st id)
+{
+	return (unsigned)id < NF_ST_COUNT ? st_sql[id] : NULL;
 }
 
 sqlite3_stmt *

@@ -61,6 +61,9 @@ int nf_st_create_old(const char *path, int version, char *err,
  * (then s->err says why).  Ends email_state's read snapshot first, so
  * every other call reads and writes current data. */
 sqlite3_stmt *nf_st_get(struct nf_store *s, enum nf_st id);
+/* Tests only: the SQL text of statement `id` (to check its query plan);
+ * NULL for an id out of range. */
+const char *nf_st_sql(enum nf_st id);
 /* A fresh statement the caller finalizes: for walks whose callback may use
  * the same handle again (re-entrancy). */
 sqlite3_stmt *nf_st_fresh(struct nf_store *s, enum nf_st id);

@@ -16,12 +16,15 @@
  *
  * Events: a recorded recipient that was not refused ("rejected" or
  * "dropped" verdicts are recorded as rows only: their decision event says
- * all) gets a "tagged" and a "queued" event carrying the token.  Every
- * event's token is stored lower case (see NF_ST_EVENT_INSERT), so the
- * milter's decision events and the MTA's reports meet under one token
- * whatever case the MTA gave it back in.  Ties in time sort by insertion
- * order: a writer that wants "decided" before "tagged" inside one second
- * appends the decision events first.
+ * all) has a "tagged" and a "queued" event carrying the token.  They are
+ * not written: the timeline statements make them from the messages and
+ * recipients rows (store_sqlite.c, SYNTH_COLS), so recording a message
+ * costs no event row.  Every event's token is stored lower case (see
+ * NF_ST_EVENT_INSERT), so the milter's decision events and the MTA's
+ * reports meet under one token whatever case the MTA gave it back in.
+ * Ties in time sort by insertion order, and the made events of a message
+ * come right after its "decision" events: a writer that wants "decided"
+ * before "tagged" inside one second appends the decision events first.
  *
  * Failures: every write is one transaction (a SAVEPOINT inside the
  * caller's nf_store_begin), so a failed call leaves nothing.  A delivery
@@ -151,15 +154,15 @@ insert_message(struct nf_store *s, const struct nf_message_in *m, int64_t t,
 	return NF_STORE_OK;
 }
 
-/* One recipient row; *added 0 when the message already named it. */
+/* One recipient row; a recipient the message already named keeps its
+ * first row. */
 static int
 insert_recipient(struct nf_store *s, int64_t msg, const struct nf_recipient_in
-    *r, int64_t t, int *added)
+    *r, int64_t t)
 {
 	sqlite3_stmt *st = nf_st_get(s, NF_ST_RECIPIENT_INSERT);
 	int rc;
 
-	*added = 0;
 	if (st == NULL)
 		return NF_STORE_ERR;
 	sqlite3_bind_int64(st, 1, msg);
@@ -176,45 +179,7 @@ insert_recipient(struct nf_store *s, int64_t msg, const struct nf_recipient_in
 		rc = sqlite3_bind_int(st, 6, r->dsn_requested != 0);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 7, t);
-	if ((rc = nf_st_done(s, st, rc, "recording a recipient")) !=
-	    NF_STORE_OK)
-		return rc;
-	*added = sqlite3_changes(s->db) > 0;
-	return NF_STORE_OK;
-}
-
-/* The "tagged" and "queued" events of one recipient. */
-static int
-recipient_events(struct nf_store *s, const struct nf_message_in *m,
-    const struct nf_recipient_in *r, int64_t t)
-{
-	struct nf_event ev = { .time = t, .queue_id = opt(m->queue_id),
-	    .token = m->token, .address = r->address, .rule = opt(r->rule) };
-	/* verp and token are checked keys: this always fits */
-	char detail[NF_STORE_EMAIL_MAX + NF_STORE_QID_MAX +
-	    NF_STORE_TOKEN_MAX + 128];
-	int rc;
-
-	if (!m->applied)
-		snprintf(detail, sizeof detail, "monitor: recorded, not tagged");
-	else
-		snprintf(detail, sizeof detail, "%s%s; X-Notifilter-ID: %s; "
-		    "DSN %s", opt(m->verp) ? "VERP sender " :
-		    "envelope sender unchanged", opt(m->verp) ? m->verp : "",
-		    m->token, r->dsn_requested ?
-		    "requested (NOTIFY=SUCCESS,FAILURE,DELAY)" :
-		    "not requested");
-	ev.kind = "tagged";
-	ev.detail = detail;
-	if ((rc = nf_st_event_put(s, &ev, 0)) != NF_STORE_OK)
-		return rc;
-	if (opt(m->queue_id))
-		snprintf(detail, sizeof detail, "queued as %s", m->queue_id);
-	else
-		snprintf(detail, sizeof detail, "queued (the MTA gave no "
-		    "queue id)");
-	ev.kind = "queued";
-	return nf_st_event_put(s, &ev, 0);
+	return nf_st_done(s, st, rc, "recording a recipient");
 }
 
 int
@@ -226,7 +191,7 @@ nf_store_message_add(struct nf_store *s, const struct nf_message_in *m,
 	int64_t t, id = 0;
 	char token[NF_STORE_TOKEN_MAX];
 	size_t i;
-	int rc, added;
+	int rc;
 
 	if ((rc = check_message(s, m, r, nr)) != NF_STORE_OK)
 		return rc;
@@ -242,11 +207,10 @@ nf_store_message_add(struct nf_store *s, const struct nf_message_in *m,
 	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
 		return rc;
 	rc = insert_message(s, m, t, &id);
-	for (i = 0; i < nr && rc == NF_STORE_OK; i++) {
-		rc = insert_recipient(s, id, &r[i], t, &added);
-		if (rc == NF_STORE_OK && added && !refused(r[i].verdict))
-			rc = recipient_events(s, m, &r[i], t);
-	}
+	/* no events: timelines make "tagged" and "queued" from these rows
+	 * (store_sqlite.c, SYNTH_COLS), which saves two writes a recipient */
+	for (i = 0; i < nr && rc == NF_STORE_OK; i++)
+		rc = insert_recipient(s, id, &r[i], t);
 	return nf_tx_end(s, &tx, rc);
 }
 
@@ -723,8 +687,8 @@ nf_store_trace(struct nf_store *s, const char *key,
  * header From, Subject, fallback text and phone hint; any message whose
  * phone hint is the contact's phone loses the hint.  Messages that also went
  * to others keep their headers: they are those recipients' records too.
- * The contact's events (tagged, queued, delivery ...) go with its other
- * events in the caller.
+ * The contact's events (delivery ...) go with its other events in the
+ * caller; its "tagged" and "queued", made from the rows, go with them.
  */
 int
 nf_st_erase_tracking(struct nf_store *s, const char *email, const char *phone)
