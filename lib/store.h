@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NF_STORE_SCHEMA_VERSION 3
+#define NF_STORE_SCHEMA_VERSION 4
 
 #define NF_STORE_EMAIL_MAX 256	/* 254 octets + NUL, rounded */
 #define NF_STORE_PHONE_MAX 20	/* '+' and up to 15 digits + NUL */

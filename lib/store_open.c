@@ -280,6 +280,71 @@ static const char schema_v3[] =
 	" DELETE FROM report_recipients WHERE address = lower(OLD.email);"
 	" END;";
 
+/*
+ * Version 4 (issue 5 fallback, issue 6 erasure).
+ *
+ * outbox: one row per (notification, recipient) that fell back, so a
+ * second trigger for the same pair cannot make a second SMS (UNIQUE);
+ * idem_key is stable for the row's life and goes to providers that accept
+ * one, so a restart that finds a row in state 'sending' can resend it
+ * without a double.  States: pending (waiting for due), held (quiet hours
+ * or a rate limit: due says when to look again), sending (claimed by a
+ * dispatcher; the request may be in flight), sent, failed (permanent or
+ * expired), cancelled (delivery confirmed first), skipped (no consent, no
+ * phone, suppressed, over a limit for good), uncertain (killed mid-request
+ * on a driver that takes no idempotency key: never sent again without a
+ * person deciding).  Receipts (DLR, status callbacks) find their row by
+ * provider_id.
+ *
+ * erased: what `contact remove` keeps of an erased contact: keyed hashes
+ * (HMAC-SHA256 under a key derived from SecretFile) of its email and
+ * phone, with the channel they were suppressed on, so an erased address
+ * stays suppressed without being stored in clear.
+ */
+static const char schema_v4[] =
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,"
+	" token TEXT NOT NULL,"
+	" recipient TEXT NOT NULL,"
+	" phone TEXT,"
+	" channel TEXT CHECK (channel IN ('sms','whatsapp','viber')),"
+	" driver TEXT,"
+	" trigger TEXT NOT NULL,"
+	" trigger_detail TEXT,"
+	" state TEXT NOT NULL CHECK (state IN ('pending','held','sending',"
+	"  'sent','failed','cancelled','skipped','uncertain')),"
+	" text TEXT,"
+	" encoding TEXT,"
+	" segments INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" due INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" idem_key TEXT NOT NULL UNIQUE,"
+	" provider_id TEXT,"
+	" answer TEXT,"
+	" receipt TEXT,"
+	" sent_time INTEGER,"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL,"
+	" UNIQUE (token, recipient));"
+	"CREATE INDEX outbox_due ON outbox(due)"
+	" WHERE state IN ('pending','held','sending');"
+	"CREATE INDEX outbox_phone_sent ON outbox(phone, sent_time)"
+	" WHERE sent_time IS NOT NULL;"
+	"CREATE INDEX outbox_sent ON outbox(sent_time)"
+	" WHERE sent_time IS NOT NULL;"
+	"CREATE INDEX outbox_provider_id ON outbox(provider_id)"
+	" WHERE provider_id IS NOT NULL;"
+	"CREATE INDEX outbox_recipient ON outbox(recipient);"
+	"CREATE TABLE erased ("
+	" hash TEXT NOT NULL,"
+	" channel TEXT NOT NULL CHECK (channel IN ('email','sms','whatsapp',"
+	"  'viber')),"
+	" reason TEXT,"
+	" time INTEGER NOT NULL,"
+	" PRIMARY KEY (hash, channel)) WITHOUT ROWID;";
+
 struct nf_migration {
 	int version;		/* user_version after this step */
 	const char *sql;	/* constant DDL, run with sqlite3_exec */
@@ -289,6 +354,7 @@ static const struct nf_migration migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
+	{ 4, schema_v4 },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==
