@@ -17,7 +17,8 @@ PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive clan
 libmilter-dev libcurl4-openssl-dev libspf2-dev libopendkim-dev libsqlite3-dev
 libssl-dev libjansson-dev libidn2-dev
 postfix miltertest opendkim opendkim-tools kannel kannel-extras
-sqlite3 curl python3 bc iproute2 swaks libsisimai-perl openssl"
+sqlite3 curl python3 bc iproute2 swaks libsisimai-perl openssl
+unbound chromium fonts-dejavu-core"
 
 missing=""
 for p in $PKGS; do
@@ -27,7 +28,21 @@ done
 if [ -n "$missing" ]; then
 	echo "install-deps.sh: installing:$missing"
 	apt-get update -qq
+	# Packages such as unbound and kannel start their system service when
+	# installed; the tests start their own instances on loopback ports, so
+	# keep the system ones stopped (policy-rc.d 101 = "action forbidden").
+	own_policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		own_policy=1
+	fi
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
+		[ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+		echo "install-deps.sh: apt-get failed (see above); fix the package source and run again" >&2
+		exit 1
+	}
+	[ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 echo "install-deps.sh: all build and test dependencies are present"
