@@ -115,17 +115,16 @@ phrase_at(size_t i, const char *t, size_t pos, size_t n)
 	return g != NULL && g > t + pos;	/* the gap holds something */
 }
 
-/* One pass over t: the heaviest phrase, the earliest among equals.  With
- * only >= 0 the search is for that reason alone. */
+/* One pass over t: every reason some phrase of which occurs, as bit sets
+ * by weight (classify.h).  With only >= 0 the search is for that reason
+ * alone. */
 static void
-scan(const char *t, size_t n, int only, struct nf_classify_hit *hit)
+scan(const char *t, size_t n, int only, struct nf_classify_marks *m)
 {
 	size_t pos;
 
 	pthread_once(&ix_once, ix_build);
-	hit->reason = NF_REASON_NONE;
-	hit->weight = 0;
-	hit->pos = 0;
+	memset(m, 0, sizeof(*m));
 	for (pos = 0; pos < n; pos++) {
 		unsigned char c = (unsigned char)t[pos];
 		size_t k;
@@ -135,22 +134,25 @@ scan(const char *t, size_t n, int only, struct nf_classify_hit *hit)
 		for (k = ix.first[c]; k < ix.first[c + 1]; k++) {
 			size_t i = ix.order[k];
 			const struct nf_classify_phrase *p = &nf_classify_phrases[i];
+			unsigned long bit = 1UL << p->reason, *set;
 
-			if (p->weight <= hit->weight || (only >= 0 && p->reason != only))
+			if (only >= 0 && p->reason != only)
 				continue;
-			if (phrase_at(i, t, pos, n)) {
-				hit->reason = p->reason;
-				hit->weight = p->weight;
-				hit->pos = pos;
-			}
+			set = p->weight == 0 ? &m->veto : p->weight == 1 ? &m->weak :
+			    p->weight == 2 ? &m->strong : &m->outright;
+			if ((*set & bit) == 0 && phrase_at(i, t, pos, n))
+				*set |= bit;
 		}
 	}
+	m->strong |= m->outright;
+	m->strong &= ~m->veto;
+	m->weak &= ~m->veto;
 }
 
 void
-nf_classify_scan(const char *lc, size_t n, struct nf_classify_hit *hit)
+nf_classify_marks(const char *lc, size_t n, struct nf_classify_marks *m)
 {
-	scan(lc, n, -1, hit);
+	scan(lc, n, -1, m);
 }
 
 /* lower-case copy of at most NF_CLASSIFY_MAXTEXT bytes */
@@ -169,125 +171,173 @@ int
 nf_classify_match(int reason, const char *text)
 {
 	char d[NF_CLASSIFY_MAXTEXT + 1];
-	struct nf_classify_hit h;
+	struct nf_classify_marks m;
 	size_t n = lower_copy(d, text);
 
-	scan(d, n, reason, &h);
-	return h.reason == reason && reason != NF_REASON_NONE;
+	if (reason <= NF_REASON_NONE || reason >= NF_REASON_COUNT)
+		return 0;
+	scan(d, n, reason, &m);
+	return ((m.strong | m.weak) & (1UL << reason)) != 0;
+}
+
+/* Reasons that say little on their own: a status code or a format that
+ * names one of them is checked again against the server's words. */
+static int
+vague(int r)
+{
+	switch (r) {
+	case NF_REASON_NONE: case NF_REASON_UNDEFINED: case NF_REASON_ONHOLD:
+	case NF_REASON_SYSTEMERROR: case NF_REASON_SECURITYERROR:
+	case NF_REASON_NETWORKERROR: case NF_REASON_HOSTUNKNOWN:
+	case NF_REASON_USERUNKNOWN:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /*
  * RFC 3463: class.subject.detail.  The subject says what the trouble is
  * about (1 address, 2 mailbox, 3 mail system, 4 network and routing, 5
- * protocol, 6 content, 7 security and policy); some details name a reason
- * outright.  Codes outside the RFC that providers use widely follow their
- * published meaning (RFC 7293, 7372, 7505 and later registrations).
+ * protocol, 6 content, 7 security and policy); the detail narrows it.
+ * The reading follows the registry's wording as bounce analysers
+ * (Sisimai among them) use it, so that results compare with the corpus:
+ * X.2.1 "mailbox disabled, not accepting messages" is read as a
+ * recipient-side refusal (filtered), a transient X.7.1 as a refusal of
+ * the sending host (blocked), a transient X.4.1 "no answer" as a queue
+ * that gave up (expired).  Codes the class does not register (5.4.1 is
+ * used, 4.3.0 is not) are left to the text.
  */
+struct code_reason {
+	char cls;
+	unsigned char subject, detail, reason;
+};
+
+static const struct code_reason code_tab[] = {
+	{ '2', 1, 5, NF_REASON_DELIVERED },	/* destination address valid */
+	{ '4', 1, 6, NF_REASON_HASMOVED },	/* mailbox has moved */
+	{ '4', 1, 7, NF_REASON_REJECTED },	/* bad sender mailbox syntax */
+	{ '4', 1, 8, NF_REASON_REJECTED },	/* bad sender system */
+	{ '4', 1, 9, NF_REASON_SYSTEMERROR },	/* relayed to a non-compliant mailer */
+	{ '4', 2, 1, NF_REASON_SUSPEND },	/* mailbox disabled (for now) */
+	{ '4', 2, 2, NF_REASON_MAILBOXFULL },
+	{ '4', 2, 3, NF_REASON_EXCEEDLIMIT },	/* over an administrative length limit */
+	{ '4', 2, 4, NF_REASON_FILTERED },	/* list expansion problem */
+	{ '4', 3, 1, NF_REASON_SYSTEMFULL },
+	{ '4', 3, 2, NF_REASON_NOTACCEPT },
+	{ '4', 3, 3, NF_REASON_SYSTEMERROR },
+	{ '4', 3, 5, NF_REASON_SYSTEMERROR },	/* incorrectly configured */
+	{ '4', 4, 1, NF_REASON_EXPIRED },	/* no answer from host */
+	{ '4', 4, 2, NF_REASON_NETWORKERROR },	/* bad connection */
+	{ '4', 4, 4, NF_REASON_NETWORKERROR },	/* unable to route */
+	{ '4', 4, 5, NF_REASON_SYSTEMFULL },	/* congestion */
+	{ '4', 4, 6, NF_REASON_NETWORKERROR },	/* routing loop */
+	{ '4', 4, 7, NF_REASON_EXPIRED },	/* delivery time expired */
+	{ '4', 5, 3, NF_REASON_SYSTEMERROR },
+	{ '4', 5, 5, NF_REASON_SYSTEMERROR },
+	{ '4', 6, 0, NF_REASON_CONTENTERROR },
+	{ '4', 6, 2, NF_REASON_CONTENTERROR },
+	{ '4', 6, 5, NF_REASON_CONTENTERROR },
+	{ '4', 7, 1, NF_REASON_BLOCKED },	/* not authorized (for now): the host */
+	{ '4', 7, 2, NF_REASON_BLOCKED },
+	{ '4', 7, 5, NF_REASON_SECURITYERROR },
+	{ '4', 7, 6, NF_REASON_SECURITYERROR },
+	{ '4', 7, 7, NF_REASON_SECURITYERROR },
+	{ '4', 7, 12, NF_REASON_SECURITYERROR },
+	{ '4', 7, 15, NF_REASON_SECURITYERROR },
+	{ '4', 7, 16, NF_REASON_MESGTOOBIG },
+	{ '4', 7, 24, NF_REASON_SECURITYERROR },
+	{ '4', 7, 25, NF_REASON_BLOCKED },	/* reverse DNS failed */
+	{ '5', 1, 0, NF_REASON_USERUNKNOWN },
+	{ '5', 1, 1, NF_REASON_USERUNKNOWN },	/* bad destination mailbox */
+	{ '5', 1, 2, NF_REASON_HOSTUNKNOWN },	/* bad destination system */
+	{ '5', 1, 3, NF_REASON_USERUNKNOWN },	/* bad mailbox syntax */
+	{ '5', 1, 4, NF_REASON_FILTERED },	/* ambiguous */
+	{ '5', 1, 6, NF_REASON_HASMOVED },
+	{ '5', 1, 7, NF_REASON_REJECTED },
+	{ '5', 1, 8, NF_REASON_REJECTED },
+	{ '5', 1, 9, NF_REASON_SYSTEMERROR },
+	{ '5', 1, 10, NF_REASON_NOTACCEPT },	/* null MX (RFC 7505) */
+	{ '5', 2, 0, NF_REASON_FILTERED },
+	{ '5', 2, 1, NF_REASON_FILTERED },	/* not accepting messages */
+	{ '5', 2, 2, NF_REASON_MAILBOXFULL },
+	{ '5', 2, 3, NF_REASON_EXCEEDLIMIT },
+	{ '5', 2, 4, NF_REASON_FILTERED },
+	{ '5', 3, 0, NF_REASON_SYSTEMERROR },
+	{ '5', 3, 1, NF_REASON_SYSTEMFULL },
+	{ '5', 3, 2, NF_REASON_NOTACCEPT },
+	{ '5', 3, 3, NF_REASON_SYSTEMERROR },
+	{ '5', 3, 4, NF_REASON_MESGTOOBIG },
+	{ '5', 3, 5, NF_REASON_SYSTEMERROR },
+	{ '5', 4, 0, NF_REASON_NETWORKERROR },
+	{ '5', 4, 3, NF_REASON_SYSTEMERROR },	/* directory server failure */
+	{ '5', 4, 4, NF_REASON_HOSTUNKNOWN },	/* unable to route */
+	{ '5', 5, 3, NF_REASON_TOOMANYCONN },	/* too many recipients */
+	{ '5', 5, 4, NF_REASON_SYSTEMERROR },
+	{ '5', 5, 5, NF_REASON_SYSTEMERROR },
+	{ '5', 5, 6, NF_REASON_SECURITYERROR },
+	{ '5', 6, 0, NF_REASON_CONTENTERROR },
+	{ '5', 6, 1, NF_REASON_CONTENTERROR },
+	{ '5', 6, 2, NF_REASON_CONTENTERROR },
+	{ '5', 6, 3, NF_REASON_CONTENTERROR },
+	{ '5', 6, 5, NF_REASON_CONTENTERROR },
+	{ '5', 6, 6, NF_REASON_CONTENTERROR },
+	{ '5', 6, 7, NF_REASON_CONTENTERROR },	/* non-ASCII addresses */
+	{ '5', 6, 8, NF_REASON_CONTENTERROR },
+	{ '5', 6, 9, NF_REASON_CONTENTERROR },
+	{ '5', 7, 0, NF_REASON_SECURITYERROR },
+	{ '5', 7, 1, NF_REASON_SECURITYERROR },	/* delivery not authorized */
+	{ '5', 7, 2, NF_REASON_SECURITYERROR },
+	{ '5', 7, 3, NF_REASON_SECURITYERROR },
+	{ '5', 7, 4, NF_REASON_SECURITYERROR },
+	{ '5', 7, 5, NF_REASON_SECURITYERROR },
+	{ '5', 7, 6, NF_REASON_SECURITYERROR },
+	{ '5', 7, 7, NF_REASON_SECURITYERROR },
+	{ '5', 7, 8, NF_REASON_SECURITYERROR },	/* bad credentials */
+	{ '5', 7, 9, NF_REASON_SECURITYERROR },
+	{ '5', 7, 10, NF_REASON_SECURITYERROR },	/* encryption needed */
+	{ '5', 7, 11, NF_REASON_SECURITYERROR },
+	{ '5', 7, 13, NF_REASON_SUSPEND },	/* user account disabled */
+	{ '5', 7, 14, NF_REASON_SECURITYERROR },
+	{ '5', 7, 15, NF_REASON_SECURITYERROR },
+	{ '5', 7, 16, NF_REASON_MESGTOOBIG },
+	{ '5', 7, 17, NF_REASON_HASMOVED },	/* mailbox owner changed */
+	{ '5', 7, 18, NF_REASON_HASMOVED },	/* domain owner changed */
+	{ '5', 7, 19, NF_REASON_SECURITYERROR },
+	{ '5', 7, 20, NF_REASON_SECURITYERROR },	/* DKIM, SPF (RFC 7372) */
+	{ '5', 7, 21, NF_REASON_SECURITYERROR },
+	{ '5', 7, 22, NF_REASON_SECURITYERROR },
+	{ '5', 7, 23, NF_REASON_SECURITYERROR },
+	{ '5', 7, 24, NF_REASON_SECURITYERROR },
+	{ '5', 7, 25, NF_REASON_BLOCKED },
+	{ '5', 7, 26, NF_REASON_SECURITYERROR },
+	{ '5', 7, 27, NF_REASON_NOTACCEPT },
+};
+
 int
 nf_classify_code(const char *status, int *strong)
 {
-	static const struct {
-		int subject, detail, reason, strong;
-	} t[] = {
-		{ 1, 0, NF_REASON_USERUNKNOWN, 0 },	/* other address status */
-		{ 1, 1, NF_REASON_USERUNKNOWN, 1 },	/* bad destination mailbox */
-		{ 1, 2, NF_REASON_HOSTUNKNOWN, 1 },	/* bad destination system */
-		{ 1, 3, NF_REASON_USERUNKNOWN, 0 },	/* bad mailbox syntax */
-		{ 1, 4, NF_REASON_USERUNKNOWN, 0 },	/* ambiguous mailbox */
-		{ 1, 6, NF_REASON_HASMOVED, 1 },	/* mailbox has moved */
-		{ 1, 7, NF_REASON_REJECTED, 1 },	/* bad sender mailbox syntax */
-		{ 1, 8, NF_REASON_REJECTED, 1 },	/* bad sender system */
-		{ 1, 10, NF_REASON_NOTACCEPT, 1 },	/* null MX (RFC 7505) */
-		{ 2, 0, NF_REASON_FILTERED, 0 },	/* other mailbox status */
-		{ 2, 1, NF_REASON_SUSPEND, 0 },		/* mailbox disabled */
-		{ 2, 2, NF_REASON_MAILBOXFULL, 1 },	/* mailbox full */
-		{ 2, 3, NF_REASON_EXCEEDLIMIT, 0 },	/* over the mailbox's length limit */
-		{ 2, 4, NF_REASON_SYSTEMERROR, 0 },	/* list expansion problem */
-		{ 3, 0, NF_REASON_SYSTEMERROR, 0 },
-		{ 3, 1, NF_REASON_SYSTEMFULL, 1 },	/* mail system full */
-		{ 3, 2, NF_REASON_NOTACCEPT, 0 },	/* not accepting messages */
-		{ 3, 3, NF_REASON_SYSTEMERROR, 0 },
-		{ 3, 4, NF_REASON_MESGTOOBIG, 1 },	/* message too big for system */
-		{ 3, 5, NF_REASON_SYSTEMERROR, 0 },
-		{ 4, 0, NF_REASON_NETWORKERROR, 0 },
-		{ 4, 1, NF_REASON_NETWORKERROR, 0 },	/* no answer from host */
-		{ 4, 2, NF_REASON_NETWORKERROR, 0 },	/* bad connection */
-		{ 4, 3, NF_REASON_SYSTEMERROR, 0 },	/* directory server failure */
-		{ 4, 4, NF_REASON_HOSTUNKNOWN, 0 },	/* unable to route */
-		{ 4, 5, NF_REASON_TOOMANYCONN, 0 },	/* congestion */
-		{ 4, 6, NF_REASON_NETWORKERROR, 1 },	/* routing loop */
-		{ 4, 7, NF_REASON_EXPIRED, 0 },		/* delivery time expired */
-		{ 5, 1, NF_REASON_SYNTAXERROR, 0 },	/* invalid command */
-		{ 5, 2, NF_REASON_SYNTAXERROR, 0 },	/* syntax error */
-		{ 5, 3, NF_REASON_EXCEEDLIMIT, 0 },	/* too many recipients */
-		{ 5, 4, NF_REASON_SYNTAXERROR, 0 },	/* invalid arguments */
-		{ 5, 5, NF_REASON_SYSTEMERROR, 0 },	/* wrong protocol version */
-		{ 5, 6, NF_REASON_SECURITYERROR, 0 },
-		{ 6, 0, NF_REASON_CONTENTERROR, 0 },
-		{ 6, 1, NF_REASON_CONTENTERROR, 0 },	/* media not supported */
-		{ 6, 2, NF_REASON_CONTENTERROR, 0 },	/* conversion prohibited */
-		{ 6, 3, NF_REASON_CONTENTERROR, 0 },
-		{ 6, 4, NF_REASON_CONTENTERROR, 0 },
-		{ 6, 5, NF_REASON_CONTENTERROR, 0 },
-		{ 6, 6, NF_REASON_CONTENTERROR, 0 },
-		{ 6, 7, NF_REASON_CONTENTERROR, 0 },	/* non-ASCII addresses */
-		{ 6, 8, NF_REASON_CONTENTERROR, 0 },
-		{ 6, 9, NF_REASON_CONTENTERROR, 0 },
-		{ 6, 10, NF_REASON_CONTENTERROR, 0 },
-		{ 7, 0, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 1, NF_REASON_SECURITYERROR, 0 },	/* delivery not authorized */
-		{ 7, 2, NF_REASON_POLICYVIOLATION, 0 },	/* list expansion prohibited */
-		{ 7, 3, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 4, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 5, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 6, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 7, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 8, NF_REASON_SECURITYERROR, 1 },	/* bad credentials */
-		{ 7, 9, NF_REASON_SECURITYERROR, 0 },	/* mechanism too weak */
-		{ 7, 10, NF_REASON_SECURITYERROR, 1 },	/* encryption needed */
-		{ 7, 11, NF_REASON_SECURITYERROR, 1 },	/* encryption required */
-		{ 7, 12, NF_REASON_SECURITYERROR, 1 },	/* password transition */
-		{ 7, 13, NF_REASON_SUSPEND, 1 },	/* user account disabled */
-		{ 7, 14, NF_REASON_SECURITYERROR, 0 },	/* trust relationship */
-		{ 7, 15, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 17, NF_REASON_HASMOVED, 1 },	/* mailbox owner changed */
-		{ 7, 18, NF_REASON_HASMOVED, 1 },	/* domain owner changed */
-		{ 7, 19, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 20, NF_REASON_SECURITYERROR, 0 },	/* DKIM, SPF (RFC 7372) */
-		{ 7, 21, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 22, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 23, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 24, NF_REASON_SECURITYERROR, 0 },
-		{ 7, 25, NF_REASON_BLOCKED, 1 },	/* reverse DNS failed */
-		{ 7, 26, NF_REASON_SECURITYERROR, 0 },	/* several checks failed */
-		{ 7, 27, NF_REASON_REJECTED, 1 },	/* sender has null MX */
-		{ 7, 28, NF_REASON_TOOMANYCONN, 0 },	/* mail flood */
-	};
-	int subject, detail;
+	long subject, detail;
 	char *e;
 	size_t i;
 
 	*strong = 0;
-	if (status == NULL || (status[0] != '4' && status[0] != '5') || status[1] != '.' ||
-	    !isdigit((unsigned char)status[2]))
+	if (status == NULL || (status[0] != '2' && status[0] != '4' && status[0] != '5') ||
+	    status[1] != '.' || !isdigit((unsigned char)status[2]))
 		return NF_REASON_NONE;
-	subject = (int)strtol(status + 2, &e, 10);
+	subject = strtol(status + 2, &e, 10);
 	if (*e != '.' || !isdigit((unsigned char)e[1]))
 		return NF_REASON_NONE;
-	detail = (int)strtol(e + 1, NULL, 10);
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].subject == subject && t[i].detail == detail) {
-			*strong = t[i].strong;
-			return t[i].reason;
+	detail = strtol(e + 1, &e, 10);
+	if (*e != '\0')
+		return NF_REASON_NONE;
+	for (i = 0; i < sizeof(code_tab) / sizeof(code_tab[0]); i++)
+		if (code_tab[i].cls == status[0] && code_tab[i].subject == subject &&
+		    code_tab[i].detail == detail) {
+			*strong = !vague(code_tab[i].reason);
+			return code_tab[i].reason;
 		}
-	/* details past the registry: the subject still tells the kind */
-	switch (subject) {
-	case 1: return NF_REASON_USERUNKNOWN;
-	case 4: return NF_REASON_NETWORKERROR;
-	case 6: return NF_REASON_CONTENTERROR;
-	case 7: return NF_REASON_SECURITYERROR;
-	default: return NF_REASON_NONE;
-	}
+	return NF_REASON_NONE;
 }
 
 /* Is the code at t[a..b) part of a dotted number such as an IP address? */
@@ -354,8 +404,10 @@ nf_classify_find_status(const char *text, char *dst, size_t dstlen)
 	if (dstlen == 0)
 		return 0;
 	dst[0] = '\0';
-	/* preference: "#5.1.1", "550 5.1.1", any 4/5 code, then a 2.x.y code */
-	for (pass = 0; pass < 4 && best == NULL; pass++) {
+	/* preference: "#5.1.1", "550 5.1.1", a 4/5 code with a subject and a
+	 * detail (5.7.1 says more than 5.1.0 or 5.0.0), any 4/5 code, then a
+	 * 2.x.y code */
+	for (pass = 0; pass < 5 && best == NULL; pass++) {
 		for (p = text; *p; p++) {
 			if (pass == 0 && !(p > text && p[-1] == '#'))
 				continue;
@@ -363,7 +415,9 @@ nf_classify_find_status(const char *text, char *dst, size_t dstlen)
 			    isdigit((unsigned char)p[-2]) && isdigit((unsigned char)p[-3]) &&
 			    isdigit((unsigned char)p[-4])))
 				continue;
-			n = code_at(text, p, pass == 3 ? is2 : is45);
+			n = code_at(text, p, pass == 4 ? is2 : is45);
+			if (n && pass == 2 && (p[2] == '0' || (p[4] == '0' && !isdigit((unsigned char)p[5]))))
+				continue;
 			if (n) {
 				best = p;
 				blen = n;
@@ -441,6 +495,11 @@ command_of(const char *lc, int loose)
 		int cmd;
 	} plain[] = {
 		{ "rcpt to", NF_CMD_RCPT }, { "smtp:rcpt", NF_CMD_RCPT },
+		{ "[rcpt_to]", NF_CMD_RCPT }, { "does not like recipient", NF_CMD_RCPT },
+		{ "but sender was rejected", NF_CMD_MAIL },
+		{ "but my name was rejected", NF_CMD_EHLO },
+		{ "refused to talk to me", NF_CMD_CONN },
+		{ "does not like sender", NF_CMD_MAIL },
 		{ "rcpt command", NF_CMD_RCPT }, { "mail from", NF_CMD_MAIL },
 		{ "smtp:mail", NF_CMD_MAIL }, { "smtp:data", NF_CMD_DATA },
 		{ "data command", NF_CMD_DATA }, { "final data", NF_CMD_DATA },
@@ -527,71 +586,134 @@ nf_classify_hard(int reason, const char *status, const char *reply)
 	}
 }
 
-/* A reason about the recipient, seen at a command that is not about it. */
+#define B(r) (1UL << NF_REASON_##r)
+
+/* What the staged decision below looks at, worked out once. */
+struct evidence {
+	unsigned long m;	/* reasons whose clear phrases occur */
+	unsigned long weak;	/* reasons only general words point at */
+	int code;		/* reason of the status code, NONE */
+	int has_status;
+	int cmd;
+	int hint;		/* a vague reason the format named, or NONE */
+	const char *st;
+};
+
+/*
+ * Stage 1: the reasons about the recipient and the sending host, in the
+ * order in which one explains a refusal better than the next.  Each test
+ * combines the status code, the server's words and the SMTP command:
+ *   - "no such user" proves an unknown address only where the server
+ *     answered RCPT TO, or with an address status (X.1.1); the same words
+ *     after DATA, or in a notice that does not say when, are a filter of
+ *     the recipient's (a forward, an alias, a rule) refusing the message;
+ *   - a spam verdict counts only after the recipients were accepted;
+ *   - a relay refusal at the greeting is about the host, not relaying.
+ */
 static int
-by_command(int r, int cmd, int code, int strong)
+stage_recipient(const struct evidence *e)
 {
-	if (strong && code == r)
-		return r;	/* "550 5.1.1 user unknown" after DATA is still unknown */
-	if (cmd == NF_CMD_MAIL && (r == NF_REASON_USERUNKNOWN || r == NF_REASON_HOSTUNKNOWN))
+	unsigned long m = e->m;
+	int c = e->code, cmd = e->cmd;
+	int early = cmd == NF_CMD_CONN || cmd == NF_CMD_EHLO;
+
+	if (e->has_status && (c == NF_REASON_MAILBOXFULL || (m & B(MAILBOXFULL))))
+		return NF_REASON_MAILBOXFULL;
+	if (c == NF_REASON_MESGTOOBIG || (c != NF_REASON_EXCEEDLIMIT && (m & B(MESGTOOBIG))))
+		return NF_REASON_MESGTOOBIG;
+	if (e->has_status && (c == NF_REASON_EXCEEDLIMIT || (m & B(EXCEEDLIMIT))))
+		return NF_REASON_EXCEEDLIMIT;
+	if (e->has_status && (m & B(SUSPEND)))
+		return NF_REASON_SUSPEND;
+	if (m & B(HASMOVED))
+		return NF_REASON_HASMOVED;
+	if (!early && (m & B(NORELAYING)) && e->hint != NF_REASON_SECURITYERROR &&
+	    e->hint != NF_REASON_SYSTEMERROR)
+		return NF_REASON_NORELAYING;
+	/* an address status in reply to MAIL FROM is about the sender */
+	if (cmd == NF_CMD_MAIL && (c == NF_REASON_USERUNKNOWN || c == NF_REASON_HOSTUNKNOWN) &&
+	    e->hint == NF_REASON_NONE)
 		return NF_REASON_REJECTED;
-	if (cmd == NF_CMD_DATA && r == NF_REASON_USERUNKNOWN)
+	if (e->hint == NF_REASON_USERUNKNOWN)
+		return NF_REASON_USERUNKNOWN;
+	if (c == NF_REASON_USERUNKNOWN) {
+		if (!(m & (B(NORELAYING) | B(BLOCKED) | B(MAILBOXFULL) | B(HASMOVED) |
+		    B(REJECTED) | B(NOTACCEPT))))
+			return NF_REASON_USERUNKNOWN;
+	} else if (cmd == NF_CMD_RCPT && c != NF_REASON_SUSPEND && (m & B(USERUNKNOWN)))
+		return NF_REASON_USERUNKNOWN;
+	if (c != NF_REASON_SUSPEND && (m & (B(USERUNKNOWN) | B(FILTERED))) &&
+	    (c == NF_REASON_FILTERED || (cmd != NF_CMD_RCPT && cmd != NF_CMD_MAIL)))
 		return NF_REASON_FILTERED;
-	if ((cmd == NF_CMD_CONN || cmd == NF_CMD_EHLO) &&
-	    (r == NF_REASON_USERUNKNOWN || r == NF_REASON_REJECTED))
+	if (c == NF_REASON_REJECTED)
+		return NF_REASON_REJECTED;
+	if (m & B(REJECTED)) {
+		if (cmd == NF_CMD_MAIL)
+			return NF_REASON_REJECTED;
+		if (cmd == NF_CMD_DATA) {
+			if (c != NF_REASON_USERUNKNOWN)
+				return NF_REASON_REJECTED;
+		} else if (c == NF_REASON_NONE || c == NF_REASON_ONHOLD ||
+		    c == NF_REASON_SECURITYERROR || c == NF_REASON_SYSTEMERROR)
+			return NF_REASON_REJECTED;
+	}
+	if (e->hint == NF_REASON_HOSTUNKNOWN)
+		return NF_REASON_HOSTUNKNOWN;
+	if (c == NF_REASON_HOSTUNKNOWN ? !(m & B(NETWORKERROR)) : (m & B(HOSTUNKNOWN)) != 0)
+		return NF_REASON_HOSTUNKNOWN;
+	if (e->has_status && (c == NF_REASON_SPAMDETECTED || ((m & B(SPAMDETECTED)) &&
+	    !early && cmd != NF_CMD_MAIL && cmd != NF_CMD_RCPT)))
+		return NF_REASON_SPAMDETECTED;
+	if (c == NF_REASON_TOOMANYCONN || (m & B(TOOMANYCONN)))
+		return NF_REASON_TOOMANYCONN;
+	if (c == NF_REASON_BLOCKED || (m & B(BLOCKED)))
 		return NF_REASON_BLOCKED;
-	return r;
+	return NF_REASON_NONE;
 }
 
-/* The reason before the adjustments of nf_classify(); *sure is 1 when a
- * clear phrase or a telling status code gave it. */
+/*
+ * Stage 2: a telling status code; else the words for the message, the
+ * receiving system and the network; else the code's class and the
+ * diagnostic's type; else where the dialogue broke off.
+ */
 static int
-decide(const struct nf_classify_in *in, const char *d, size_t n, int *sure)
+stage_other(const struct evidence *e, const struct nf_classify_in *in, int smtp)
 {
-	struct nf_classify_hit h;
-	const char *st = in->status ? in->status : "";
+	static const int order[] = {
+		NF_REASON_MAILBOXFULL, NF_REASON_SPAMDETECTED, NF_REASON_POLICYVIOLATION,
+		NF_REASON_VIRUSDETECTED, NF_REASON_NORELAYING, NF_REASON_SECURITYERROR,
+		NF_REASON_SYSTEMERROR, NF_REASON_NETWORKERROR, NF_REASON_SUSPEND,
+		NF_REASON_EXPIRED, NF_REASON_CONTENTERROR, NF_REASON_SYSTEMFULL,
+		NF_REASON_NOTACCEPT, NF_REASON_MAILERERROR,
+	};
 	const char *rp = in->reply ? in->reply : "";
-	int strong, code, cmd = in->command;
+	const char *act = in->action ? in->action : "";
+	const char *dt = in->diag_type ? in->diag_type : "";
+	int r = e->code;
+	size_t i;
 
-	*sure = 1;
-	scan(d, n, -1, &h);
-	if (h.reason == NF_REASON_VACATION)
-		h.reason = NF_REASON_NONE, h.weight = 0;
-	code = nf_classify_code(st, &strong);
-	if (in->hint != NF_REASON_NONE && in->hint != NF_REASON_UNDEFINED &&
-	    in->hint != NF_REASON_ONHOLD && h.weight < 3)
-		return by_command(in->hint, cmd, code, strong);
-	/* a clear phrase decides, but a code naming a different reason
-	 * outright wins over a merely clear one */
-	if (h.weight >= 2 && !(strong && h.weight == 2 && code != h.reason &&
-	    (code == NF_REASON_MAILBOXFULL || code == NF_REASON_MESGTOOBIG ||
-	    code == NF_REASON_HASMOVED || code == NF_REASON_SYSTEMFULL)))
-		return by_command(h.reason, cmd, code, strong);
-	if (strong)
-		return code;
-	*sure = 0;
-	if (h.weight == 1)
-		return by_command(h.reason, cmd, code, strong);
-	if (code != NF_REASON_NONE)
-		return by_command(code, cmd, code, strong);
-	/* no words, no telling code: where the dialogue broke off */
-	if (rp[0] == '5' || rp[0] == '4' || st[0] == '5') {
-		switch (cmd) {
-		case NF_CMD_CONN:
-		case NF_CMD_EHLO:
-			return NF_REASON_BLOCKED;
-		case NF_CMD_MAIL:
-			return NF_REASON_REJECTED;
-		case NF_CMD_RCPT:
-			if (rp[0] != '4')
-				return NF_REASON_USERUNKNOWN;
-			break;
-		case NF_CMD_DATA:
-			return NF_REASON_FILTERED;
-		default:
-			break;
-		}
+	if (r != NF_REASON_NONE && !vague(r) && r != NF_REASON_EXPIRED && smtp)
+		return r;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (e->m & (1UL << order[i]))
+			return order[i];
+	if (r != NF_REASON_NONE)
+		return r;
+	if ((e->st[0] == '4' || e->st[0] == '5') && e->st[1] == '.' && e->st[3] == '.') {
+		if (e->st[2] == '6')
+			return NF_REASON_CONTENTERROR;
+		if (e->st[2] == '7')
+			return NF_REASON_SECURITYERROR;
 	}
+	if (strcasecmp(dt, "x-unix") == 0 || strcasecmp(dt, "x-postfix") == 0)
+		return NF_REASON_MAILERERROR;
+	/* 500-507: the server did not understand the command */
+	if ((rp[0] == '4' || rp[0] == '5') && rp[1] == '0' && rp[2] >= '0' && rp[2] <= '7')
+		return NF_REASON_SYNTAXERROR;
+	if (strcmp(act, "delayed") == 0 || strcmp(act, "expired") == 0)
+		return NF_REASON_EXPIRED;
+	if (e->cmd == NF_CMD_EHLO || e->cmd == NF_CMD_CONN)
+		return NF_REASON_BLOCKED;
 	return NF_REASON_NONE;
 }
 
@@ -600,46 +722,55 @@ nf_classify(const struct nf_classify_in *in)
 {
 	char d[NF_CLASSIFY_MAXTEXT + 1];
 	const char *st = in->status ? in->status : "";
-	const char *rp = in->reply ? in->reply : "";
 	const char *dt = in->diag_type ? in->diag_type : "";
 	const char *act = in->action ? in->action : "";
-	int r, sure, temp;
+	struct evidence e;
+	struct nf_classify_marks marks;
+	int r, strong, smtp;
 	size_t n;
 
 	if (in->hint == NF_REASON_FEEDBACK || in->hint == NF_REASON_VACATION ||
 	    in->hint == NF_REASON_DELIVERED)
 		return in->hint;
+	/* a reason the report format names in so many words */
+	if (in->hint != NF_REASON_NONE && !vague(in->hint))
+		return in->hint;
 	if (st[0] == '2')
 		return NF_REASON_DELIVERED;
 	n = lower_copy(d, in->diag ? in->diag : "");
-	r = decide(in, d, n, &sure);
-	temp = st[0] == '4' || (st[0] == '\0' && rp[0] == '4');
-	/* a name lookup that may work later is no proof the host is gone */
-	if (r == NF_REASON_HOSTUNKNOWN && temp)
-		r = NF_REASON_NETWORKERROR;
-	/* at MAIL FROM a vague refusal is about the sender */
-	if (!sure && in->command == NF_CMD_MAIL && (r == NF_REASON_USERUNKNOWN ||
-	    r == NF_REASON_FILTERED || r == NF_REASON_SECURITYERROR ||
-	    r == NF_REASON_SYSTEMERROR || r == NF_REASON_ONHOLD))
-		r = NF_REASON_REJECTED;
-	/* a temporary failure the MTA stopped retrying: it expired */
-	if (temp && strcmp(act, "failed") == 0 && (r == NF_REASON_NONE ||
-	    (r == NF_REASON_NETWORKERROR && st[2] == '4')))
-		r = NF_REASON_EXPIRED;
-	/* a delay notice: still queued, the trouble so far is the delay */
-	if (strcmp(act, "delayed") == 0 && (r == NF_REASON_NETWORKERROR ||
-	    r == NF_REASON_SYSTEMERROR || r == NF_REASON_ONHOLD))
-		r = NF_REASON_EXPIRED;
-	if (r != NF_REASON_NONE)
+	scan(d, n, -1, &marks);
+	e.m = marks.strong;
+	e.weak = marks.weak;
+	e.code = nf_classify_code(st, &strong);
+	e.has_status = st[0] != '\0';
+	e.cmd = in->command;
+	e.hint = in->hint;
+	/* words that name the reason outright count as if the format had
+	 * named it: a clear reason decides, a vague one is weighed below */
+	if (e.hint == NF_REASON_NONE && marks.outright != 0) {
+		for (r = 1; r < NF_REASON_COUNT; r++)
+			if ((marks.outright & (1UL << r)) && !vague(r))
+				return r;
+		for (r = 1; r < NF_REASON_COUNT && e.hint == NF_REASON_NONE; r++)
+			if (marks.outright & (1UL << r))
+				e.hint = r;
+	}
+	e.st = st;
+	/* Postfix writes X-Postfix for its own failures, but a remote
+	 * server's reply quoted in it is still an SMTP answer */
+	smtp = dt[0] == '\0' || strcasecmp(dt, "smtp") == 0 ||
+	    (strcasecmp(dt, "x-postfix") == 0 && in->reply && in->reply[0] != '\0');
+	if (smtp && (r = stage_recipient(&e)) != NF_REASON_NONE)
 		return r;
-	if (strcasecmp(dt, "x-unix") == 0)
-		return NF_REASON_MAILERERROR;
-	if (strcmp(act, "delayed") == 0 || strcmp(act, "expired") == 0)
+	if (e.hint != NF_REASON_NONE && e.hint != NF_REASON_UNDEFINED)
+		return e.hint;
+	if ((r = stage_other(&e, in, smtp)) != NF_REASON_NONE)
+		return r;
+	if (strcmp(act, "delayed") == 0)
 		return NF_REASON_EXPIRED;
-	if (rp[0] && rp[1] == '0' && (rp[0] == '4' || rp[0] == '5') && rp[2] >= '0' && rp[2] <= '4')
-		return NF_REASON_SYNTAXERROR;
-	/* a failure the text does not explain */
-	if (d[0] != '\0' || strcmp(act, "failed") == 0)
+	/* a failure the text does not explain (or the text was not found:
+	 * the report still says something failed) */
+	if (d[0] != '\0' || st[0] != '\0' || strcmp(act, "failed") == 0)
 		return NF_REASON_ONHOLD;
 	return NF_REASON_UNDEFINED;
 }

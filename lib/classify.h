@@ -44,10 +44,11 @@ struct nf_classify_in {
 	int hint;		/* reason the report format states, or NONE */
 };
 
-/* One phrase of the hand-written table (classify_pat.c): lower-case text
+/* One phrase of the hand-written table (classify_tab.c): lower-case text
  * that must start at a word boundary; one '*' stands for a gap of up to
  * NF_CLASSIFY_GAP characters.  weight: 3 names the reason outright, 2 is
- * clear, 1 is a hint that a status code or a clearer phrase overrides. */
+ * clear evidence weighed with the code and the SMTP stage, 1 a general
+ * word (the weak set), 0 a veto against the reason. */
 struct nf_classify_phrase {
 	const char *s;
 	unsigned char reason;
@@ -57,14 +58,16 @@ struct nf_classify_phrase {
 extern const struct nf_classify_phrase nf_classify_phrases[];
 extern const size_t nf_classify_nphrases;
 
-/* The best phrase found in a lower-case text: reason (NONE when nothing
- * matched) and its weight. */
-struct nf_classify_hit {
-	int reason;
-	int weight;
-	size_t pos;		/* where it starts in the text */
+/* The reasons whose phrases occur in a lower-case text, as bit sets
+ * (bit 1 << reason), by the weight of the phrases found.  One pass,
+ * whatever the table's size. */
+struct nf_classify_marks {
+	unsigned long strong;	/* weight >= 2, vetoed reasons removed */
+	unsigned long weak;	/* weight 1 */
+	unsigned long outright;	/* weight 3 */
+	unsigned long veto;	/* weight 0 */
 };
-void nf_classify_scan(const char *lc, size_t n, struct nf_classify_hit *hit);
+void nf_classify_marks(const char *lc, size_t n, struct nf_classify_marks *m);
 
 const char *nf_reason_name(int reason);
 /* NF_REASON_NONE when the name is unknown */

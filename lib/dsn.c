@@ -20,6 +20,7 @@
 static const char *const names[NF_DSN_NFIELDS] = {
 	"final-recipient", "original-recipient", "action", "status",
 	"remote-mta", "diagnostic-code", "last-attempt-date", "will-retry-until",
+	"x-powermta-bouncecategory",
 };
 
 void
@@ -146,7 +147,7 @@ flush_field(struct nf_dsn *d)
 	if (k == NF_DSN_FINAL_RCPT || k == NF_DSN_ORIG_RCPT) {
 		if (r == NULL || r->f[k].len > 0 ||
 		    (k == NF_DSN_ORIG_RCPT && r->f[NF_DSN_FINAL_RCPT].len > 0 &&
-		    r->f[NF_DSN_ACTION].len + r->f[NF_DSN_STATUS].len > 0))
+		    r->f[NF_DSN_STATUS].len > 0))
 			r = new_rcpt(d);
 	} else if (r == NULL) {
 		if (d->group_dropped)

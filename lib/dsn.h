@@ -18,6 +18,7 @@
 enum nf_dsn_field {
 	NF_DSN_FINAL_RCPT, NF_DSN_ORIG_RCPT, NF_DSN_ACTION, NF_DSN_STATUS,
 	NF_DSN_REMOTE_MTA, NF_DSN_DIAG, NF_DSN_LAST_ATTEMPT, NF_DSN_WILL_RETRY,
+	NF_DSN_CATEGORY,	/* X-PowerMTA-BounceCategory: the sender's own verdict */
 	NF_DSN_NFIELDS
 };
 

@@ -376,9 +376,20 @@ collect(const char *p, const char *end, const struct line *l, const char *rest,
 	const char *r = rest, *le = l->s + l->n;
 	int lines = 0, paragraphs = 0, in_blank = 0;
 
+	const char *q = self, *w;
+	int words = 0;
+
 	while (r < le && (*r == '>' || *r == ':' || *r == '.' || *r == ',' || *r == ';' ||
 	    *r == '"' || *r == ')' || *r == ' ' || *r == '\t'))
 		r++;
+	/* "Unknown user: addr": words before the address on its line are
+	 * the reason when nothing follows it */
+	while (q > l->s && (q[-1] == '<' || q[-1] == ' ' || q[-1] == '\t' || q[-1] == '"'))
+		q--;
+	for (w = l->s; w < q; w++)
+		words += isalpha((unsigned char)*w) != 0;
+	if (r >= le && words >= 6)
+		diag_add(out, l->s, (size_t)(q - l->s));
 	diag_add(out, r, (size_t)(le - r));
 	while (lines < DIAG_MAX_LINES && next_line(&p, end, &n)) {
 		const char *a, *rr;
@@ -552,6 +563,10 @@ nf_heur_quoted_header(const char *text, size_t len, size_t elen, const char *nam
 	return 0;
 }
 
+/* Only reasons a template states outright: a queue-lifetime notice
+ * ("retry timeout exceeded", "in the queue too long") also carries the
+ * server's last answer, which classify.c weighs first, so those are
+ * phrases of the table, not hints. */
 int
 nf_heur_hint(const char *lc)
 {
@@ -564,12 +579,6 @@ nf_heur_hint(const char *lc)
 		{ "host or domain name not found", NF_REASON_HOSTUNKNOWN },
 		{ "no mx for ", NF_REASON_HOSTUNKNOWN },
 		{ "all relevant mx records point to non-existent hosts", NF_REASON_HOSTUNKNOWN },
-		{ "retry timeout exceeded", NF_REASON_EXPIRED },
-		{ "retry time not reached for any host after a long failure period", NF_REASON_EXPIRED },
-		{ "i'm not going to try again; this message has been in the queue too long", NF_REASON_EXPIRED },
-		{ "message has been in the queue too long", NF_REASON_EXPIRED },
-		{ "delivery time expired", NF_REASON_EXPIRED },
-		{ "was not delivered within", NF_REASON_EXPIRED },
 		/* Google Groups: the group is gone or does not take posts from you */
 		{ "groups.google.com/support", NF_REASON_REJECTED },
 	};

@@ -522,7 +522,9 @@ finalize(struct nf_report *r, struct result *res, const char *diag_type, int hin
 		if ((st[0] == '4' || st[0] == '5') && st[2] >= '1' && st[2] <= '9' &&
 		    st[4] >= '1' && st[4] <= '9' && st[5] == '\0')
 			snprintf(res->status, sizeof(res->status), "%s", st);
-		else if (res->status[0] == '\0')
+		else if (res->status[0] == '\0' || (strcmp(res->status + 1, ".0.0") == 0 &&
+		    strcmp(st + 1, ".0.0") != 0))
+			/* the server's code says more than a Status of X.0.0 */
 			snprintf(res->status, sizeof(res->status), "%s", st);
 	}
 	if (strcasecmp(diag_type, "x-unix") != 0)
@@ -589,6 +591,39 @@ diag_names_command(const char *diag)
 	return nf_classify_command(lc) != NF_CMD_NONE;
 }
 
+/* PowerMTA's own verdict on a failed recipient (X-PowerMTA-BounceCategory,
+ * its documented category names), as a reason the format states. */
+static int
+category_reason(const char *v)
+{
+	static const struct {
+		const char *name;
+		int reason;
+	} t[] = {
+		{ "bad-mailbox", NF_REASON_USERUNKNOWN }, { "bad-domain", NF_REASON_HOSTUNKNOWN },
+		{ "inactive-mailbox", NF_REASON_SUSPEND }, { "quota-issues", NF_REASON_MAILBOXFULL },
+		{ "message-expired", NF_REASON_EXPIRED }, { "spam-related", NF_REASON_SPAMDETECTED },
+		{ "policy-related", NF_REASON_POLICYVIOLATION },
+		{ "virus-related", NF_REASON_VIRUSDETECTED },
+		{ "content-related", NF_REASON_CONTENTERROR },
+		{ "relaying-issues", NF_REASON_NORELAYING },
+		{ "invalid-sender", NF_REASON_REJECTED },
+		{ "no-answer-from-host", NF_REASON_NETWORKERROR },
+		{ "bad-connection", NF_REASON_NETWORKERROR },
+		{ "routing-errors", NF_REASON_NETWORKERROR },
+		{ "bad-configuration", NF_REASON_SYSTEMERROR },
+		{ "protocol-errors", NF_REASON_SYNTAXERROR },
+	};
+	size_t i;
+
+	while (*v == ' ')
+		v++;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strncasecmp(v, t[i].name, strlen(t[i].name)) == 0)
+			return t[i].reason;
+	return NF_REASON_NONE;
+}
+
 static int
 from_dsn(struct nf_report *r, struct nf_dsn *d)
 {
@@ -633,7 +668,8 @@ from_dsn(struct nf_report *r, struct nf_dsn *d)
 		} else if (v != nf_buf_cstr(&tmp)) {
 			nf_buf_reset(&tmp);
 		}
-		finalize(r, res, type, NF_REASON_NONE, nf_buf_cstr(&tmp));
+		finalize(r, res, type, category_reason(nf_buf_cstr(&rc->f[NF_DSN_CATEGORY])),
+		    nf_buf_cstr(&tmp));
 	}
 	nf_buf_free(&tmp);
 	return (int)n;
@@ -760,6 +796,8 @@ heur_found(void *ctx, const char *addr, const char *diag)
 	if (contains_ci(nf_buf_cstr(&r->subject), "delay") ||
 	    contains_ci(nf_buf_cstr(&r->subject), "warning"))
 		res->pub.action = "delayed";
+	else
+		res->pub.action = "failed";	/* a bounce names failed recipients */
 	{
 		size_t tlen;
 		const char *text = text_of(r, &tlen);

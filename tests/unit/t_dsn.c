@@ -54,6 +54,28 @@ main(void)
 	is_str(nf_buf_cstr(&d.rcpt[1].f[NF_DSN_ORIG_RCPT]), "rfc822; B@example.com",
 	    "Original-Recipient before Final-Recipient stays in its group");
 	is_str(nf_buf_cstr(&d.rcpt[1].f[NF_DSN_ACTION]), "delayed", "second Action");
+	nf_dsn_free(&d);
+	/* one group, no blank lines, Action first and Original-Recipient after
+	 * Final-Recipient (as some providers write it), and PowerMTA's verdict */
+	nf_dsn_init(&d, 8);
+	feed_dsn(&d,
+	    "Reporting-MTA: dns; in.example.net\n"
+	    "Action: failed\n"
+	    "Final-Recipient: rfc822; c@example.com\n"
+	    "Original-Recipient: rfc822; c@example.com\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 no mailbox\n"
+	    "Status: 5.1.1\n"
+	    "X-PowerMTA-BounceCategory: bad-mailbox\n");
+	is_int(d.n, 1, "Original-Recipient after Final-Recipient, before Status: one group");
+	is_str(nf_buf_cstr(&d.rcpt[0].f[NF_DSN_STATUS]), "5.1.1", "its Status");
+	is_str(nf_buf_cstr(&d.rcpt[0].f[NF_DSN_CATEGORY]), "bad-mailbox", "bounce category kept");
+	nf_dsn_free(&d);
+	nf_dsn_init(&d, 8);
+	feed_dsn(&d,
+	    "Final-Recipient: rfc822; a@example.com\n"
+	    "Action: failed\n"
+	    "Status: 5.1.1\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 <a@example.com>: user unknown\n");
 	v = nf_dsn_typed(nf_buf_cstr(&d.rcpt[0].f[NF_DSN_DIAG]), type, sizeof(type));
 	is_str(type, "smtp", "diagnostic type");
 	is_str(v, "550 5.1.1 <a@example.com>: user unknown", "diagnostic text");

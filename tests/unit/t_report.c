@@ -149,6 +149,39 @@ main(void)
 		is_str(nf_report_token(r), "", "no token");
 		nf_report_free(r);
 	}
+	{	/* a free-text notice that puts the reason before the address */
+		static const char pre[] =
+		    "From: MAILER-DAEMON@mx.example.org\n"
+		    "Subject: Undeliverable mail\n"
+		    "\n"
+		    "Mailbox does not exist: nobody@example.net\n"
+		    "\n"
+		    "Original message follows.\n";
+		/* PowerMTA's own verdict names the reason */
+		static const char pmta[] =
+		    "From: postmaster@mta.example.org\n"
+		    "Subject: Delivery report\n"
+		    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n"
+		    "\n--B\nContent-Type: message/delivery-status\n\n"
+		    "Reporting-MTA: dns; mta.example.org\n\n"
+		    "Final-Recipient: rfc822; gone@example.net\n"
+		    "Action: failed\n"
+		    "Status: 5.2.1\n"
+		    "Diagnostic-Code: smtp; 550 5.2.1 <gone@example.net>... User Unknown\n"
+		    "X-PowerMTA-BounceCategory: bad-mailbox\n"
+		    "\n--B--\n";
+		struct nf_report *r = parse(pre, 4096, NULL);
+		const struct nf_report_rcpt *x = nf_report_get(r, 0);
+
+		is_str(x ? x->recipient : "", "nobody@example.net", "reason-first line: recipient");
+		is_str(x ? x->diagnostic : "", "Mailbox does not exist:", "reason-first line: its words");
+		nf_report_free(r);
+		r = parse(pmta, 4096, NULL);
+		x = nf_report_get(r, 0);
+		is_str(x ? x->reason : "", "userunknown", "PowerMTA bad-mailbox beats 5.2.1");
+		ok(x && x->hard, "PowerMTA bad-mailbox is hard");
+		nf_report_free(r);
+	}
 	{	/* limits hold: many recipients are cut and flagged */
 		struct nf_report_limits lim = { .mime = { 8192, 16384, 500, 16, 1 << 20 },
 			.max_rcpts = 3, .max_text = 4096 };
