@@ -6,8 +6,10 @@
  * anyway, and refuses an email or phone that already belongs to a contact,
  * naming that contact (exit 65).  show prints one contact with its consent
  * per channel and its suppressions, as text or --json.  remove erases the
- * contact and its consent records; suppressions of its address stay, since
- * they protect the address rather than describe the person.
+ * contact and everything that names it (nf_store_contact_erase); its
+ * suppressions and revoked consents outlive it only as keyed hashes
+ * (SecretFile), since they protect the address rather than describe the
+ * person; without SecretFile such a contact is refused (78).
  * Missing contacts exit 1; store failures map through nf_ctl_store_fail().
  */
 #include "config.h"
@@ -20,6 +22,7 @@
 
 #include "addr.h"
 #include "ctl.h"
+#include "ctl_erase.h"
 #include "phone.h"
 
 static const enum nf_channel phone_channels[] = {
@@ -111,6 +114,10 @@ nf_cmd_contact_add(struct nf_ctl *ctl, int argc, char **argv)
 		} else if (rc != NF_STORE_NOTFOUND)
 			return nf_ctl_store_fail(ctl, rc, "looking up the phone");
 	}
+	/* an erased address added again is blocked as before it was erased
+	 * (nf_st_erased_restore): that needs the key; a SecretFile that
+	 * cannot be read is said, and the contact is added all the same */
+	(void)nf_ctl_erase_key(ctl, &ch);
 	rc = nf_store_contact_add(s, &c);
 	if (rc == NF_STORE_CONFLICT) {
 		/* someone added it between our lookup and the insert */
@@ -303,21 +310,39 @@ nf_cmd_contact_show(struct nf_ctl *ctl, int argc, char **argv)
 	return json ? show_json(ctl, s, &c) : show_text(ctl, s, &c);
 }
 
-static int
-count_sup(const struct nf_suppression *sup, void *arg)
+/* Print the erased rows now standing for addr (email or phone). */
+static void
+print_kept(struct nf_store *s, const char *addr)
 {
-	(void)sup;
-	(*(int *)arg)++;
-	return 0;
+	struct nf_erased e;
+	char name[NF_CTL_ERASED_NAME_MAX];
+	enum nf_channel ch;
+
+	if (addr[0] == '\0')
+		return;
+	for (ch = 0; ch < NF_CH_COUNT; ch++) {
+		if ((ch == NF_CH_EMAIL) != (addr[0] != '+'))
+			continue;
+		if (nf_store_erased_find(s, addr, ch, &e) == NF_STORE_OK)
+			printf("  %-9s %s  %s\n", nf_channel_name(ch),
+			    nf_ctl_erased_name(e.hash, name, sizeof name),
+			    e.reason);
+	}
 }
 
+/*
+ * Erasure: see nf_store_contact_erase.  SecretFile keys the hashes kept of
+ * a suppressed or revoked address; without it such a contact is refused
+ * (78) rather than left in clear, and anything else is erased.
+ */
 int
 nf_cmd_contact_remove(struct nf_ctl *ctl, int argc, char **argv)
 {
+	struct nf_erase_result res;
 	struct nf_contact c;
 	struct nf_store *s;
 	char key[NF_CTL_KEY_MAX];
-	int ch, rc, is_phone, nsup = 0;
+	int ch, rc, is_phone, have, match = 1, found;
 
 	optind = 0;
 	opterr = 0;
@@ -328,26 +353,60 @@ nf_cmd_contact_remove(struct nf_ctl *ctl, int argc, char **argv)
 	if ((rc = nf_ctl_key(ctl, argv[optind], key, sizeof key, &is_phone))
 	    != NF_EX_OK)
 		return rc;
+	if ((rc = nf_ctl_erase_key(ctl, &have)) != NF_EX_OK)
+		return rc;
 	if ((rc = nf_ctl_store(ctl, &s)) != NF_EX_OK)
 		return rc;
+	if (have && nf_store_erase_key_check(s, &match) == NF_STORE_OK &&
+	    !match)
+		fprintf(stderr, "notifilterctl: warning: SecretFile is not the "
+		    "key that erased earlier contacts: their hashes match "
+		    "nothing now, so those addresses are no longer blocked; "
+		    "restore the old SecretFile if that was not meant\n");
 	rc = nf_store_contact_find(s, key, &c);
-	if (rc == NF_STORE_OK) {
-		ch = contact_suppressions(ctl, s, &c, count_sup, &nsup);
-		if (ch != NF_EX_OK)
-			return ch;
-		rc = nf_store_contact_remove(s, key);
+	if (rc != NF_STORE_OK && rc != NF_STORE_NOTFOUND)
+		return nf_ctl_store_fail(ctl, rc, "looking up the contact");
+	found = rc == NF_STORE_OK;
+	if (!found) {
+		memset(&c, 0, sizeof c);
+		snprintf(is_phone ? c.phone : c.email, is_phone ?
+		    sizeof c.phone : sizeof c.email, "%s", key);
 	}
+	rc = nf_store_contact_erase(s, key, &res);
 	if (rc == NF_STORE_NOTFOUND) {
-		fprintf(stderr, "notifilterctl: no contact with %s %s\n",
-		    is_phone ? "phone" : "email", key);
+		fprintf(stderr, "notifilterctl: no contact with %s %s, and no "
+		    "record names it\n", is_phone ? "phone" : "email", key);
 		return NF_EX_NOTFOUND;
 	}
+	if (rc != NF_STORE_OK && res.need_key) {
+		fprintf(stderr, "notifilterctl: %s was not erased: it is "
+		    "suppressed or has revoked consent, which must outlive the "
+		    "erasure as a keyed hash, and %s sets no SecretFile; add "
+		    "\"SecretFile /path/to/key\" (the daemon's) and run it "
+		    "again\n", key, ctl->conf_path);
+		return NF_EX_CONFIG;
+	}
 	if (rc != NF_STORE_OK)
-		return nf_ctl_store_fail(ctl, rc, "removing the contact");
-	printf("removed contact %s and its consent records\n", key);
-	if (nsup > 0)
-		printf("its %d suppression%s stay%s in place; lift with "
-		    "\"suppress remove\"\n", nsup, nsup == 1 ? "" : "s",
-		    nsup == 1 ? "s" : "");
+		return nf_ctl_store_fail(ctl, rc, "erasing the contact");
+	if (found)
+		printf("erased contact %s: its consent, events, message "
+		    "records, reports and outbox rows (%lld rows)\n", key,
+		    (long long)res.rows);
+	else
+		printf("erased the records about %s (no contact): events, "
+		    "message records, reports and outbox rows (%lld rows)\n",
+		    key, (long long)res.rows);
+	if (res.kept > 0) {
+		printf("kept as keyed hashes, so it stays blocked (\"suppress "
+		    "list\" shows them, \"suppress remove erased:...\" lifts "
+		    "one):\n");
+		print_kept(s, c.email);
+		print_kept(s, c.phone);
+	}
+	if (!res.checkpointed)
+		fprintf(stderr, "notifilterctl: warning: the database's write-"
+		    "ahead log could not be emptied: %s; run \"contact remove\" "
+		    "again later or stop the daemon briefly\n",
+		    res.checkpoint_err[0] ? res.checkpoint_err : "unknown");
 	return NF_EX_OK;
 }

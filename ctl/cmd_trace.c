@@ -30,6 +30,7 @@
 
 #include "addr.h"
 #include "ctl.h"
+#include "ctl_erase.h"
 #include "phone.h"
 #include "trace.h"
 
@@ -63,15 +64,23 @@ const char nf_cmd_trace_doc[] =
     "    suppressions  [{address, channel, reason, source, evidence, time}]\n"
     "    messages      [{token, queue_id, time, sender, verp, from, subject,\n"
     "                  subject_decoded, message_id, category, applied,\n"
-    "                  recorded, recipients: [{address, outcome, verdict}],\n"
-    "                  events: [EVENT]}]\n"
+    "                  recorded, recipients: [{address, outcome, verdict,\n"
+    "                  fallback}], events: [EVENT]}]\n"
     "                  outcome: delivered relayed deferred bounced expired\n"
     "                  blocked queued tagged allowed not-queued unknown\n"
+    "                  fallback: null, or {step, time, sent_time,\n"
+    "                  provider_id, receipt, receipt_time}\n"
     "    events        [EVENT] of no message (contact, consent, suppress)\n"
     "    truncated     true when events past the first 20000 were left out\n"
     "    EVENT         {time, kind, outcome, address, queue_id, token, rule,\n"
     "                  detail}; kind: decision tagged queued delivery bounce\n"
-    "                  complaint fallback contact consent suppress, or newer";
+    "                  complaint report fallback contact consent suppress,\n"
+    "                  or a newer kind (shown as it is); a fallback's rule\n"
+    "                  is its step: queued held sending sent retry failed\n"
+    "                  skipped cancelled uncertain receipt\n"
+    "\n"
+    "  An erased contact (contact remove) is known only by keyed hashes:\n"
+    "  with SecretFile set, its suppressions show as erased:HASH.";
 
 /* ---- the key ------------------------------------------------------------ */
 
@@ -395,12 +404,53 @@ sup_of(struct nf_store *s, struct nf_trace *tr, const char *addr)
 	return NF_STORE_OK;
 }
 
+/*
+ * An erased address (contact remove) is known only by its keyed hash: with
+ * SecretFile set, the key's erased rows join the suppressions, named
+ * "erased:" and the hash's start, so the agent sees why mail to it is
+ * refused although nothing else is known.  NF_STORE_* result.
+ */
+static int
+erased_of(struct nf_store *s, struct nf_trace *tr, const char *addr)
+{
+	struct nf_suppression sup;
+	struct nf_erased e;
+	enum nf_channel ch;
+	int rc;
+
+	for (ch = 0; ch < NF_CH_COUNT; ch++) {
+		if ((ch == NF_CH_EMAIL) != (addr[0] != '+'))
+			continue;
+		rc = nf_store_erased_find(s, addr, ch, &e);
+		if (rc == NF_STORE_NOTFOUND)
+			continue;
+		if (rc != NF_STORE_OK)
+			return rc;
+		memset(&sup, 0, sizeof sup);
+		nf_ctl_erased_name(e.hash, sup.address, sizeof sup.address);
+		sup.channel = ch;
+		memcpy(sup.reason, e.reason, sizeof sup.reason);
+		snprintf(sup.source, sizeof sup.source, "erasure");
+		snprintf(sup.evidence, sizeof sup.evidence, "contact erased; "
+		    "only a keyed hash of the address is kept");
+		sup.time = e.time;
+		if (sup_keep(tr, &sup) == -1)
+			return NF_STORE_ERR;
+	}
+	return NF_STORE_OK;
+}
+
 static int
 load(struct nf_ctl *ctl, struct nf_store *s, struct nf_trace *tr)
 {
 	size_t i;
-	int rc;
+	int rc, have_key = 0;
 
+	/* an erased key is known by its hash only (SecretFile keys it); a
+	 * SecretFile that cannot be read is said, and the trace goes on */
+	if (tr->kind != NF_TRACE_TOKEN &&
+	    nf_ctl_erase_key(ctl, &have_key) != NF_EX_OK)
+		have_key = 0;
 	rc = nf_store_trace(s, tr->key, collect, tr);
 	if (tr->oom) {
 		fprintf(stderr, "notifilterctl trace: out of memory reading "
@@ -425,8 +475,11 @@ load(struct nf_ctl *ctl, struct nf_store *s, struct nf_trace *tr)
 			rc = sup_of(s, tr, tr->contact->email);
 			if (rc == NF_STORE_OK)
 				rc = sup_of(s, tr, tr->contact->phone);
-		} else
+		} else {
 			rc = sup_of(s, tr, tr->key);
+			if (rc == NF_STORE_OK && have_key)
+				rc = erased_of(s, tr, tr->key);
+		}
 		if (rc != NF_STORE_OK)
 			return nf_ctl_store_fail(ctl, rc,
 			    "looking up suppressions");

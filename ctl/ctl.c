@@ -7,7 +7,9 @@
  * releases both.  Functions here print their own error message (what
  * happened, what to do) to stderr and return the sysexits code for main()
  * to exit with.  Nothing here prints a secret: the config's secret keys are
- * file names, and we never print config values except Database.
+ * file names, and we never print config values except Database.  The
+ * erasure key derived from SecretFile lives in the store (process-wide);
+ * the file's bytes are freed (wiped) as soon as it is derived.
  */
 #include "config.h"
 
@@ -22,7 +24,9 @@
 
 #include "addr.h"
 #include "ctl.h"
+#include "ctl_erase.h"
 #include "phone.h"
+#include "secret.h"
 
 /* used when the config does not say (StoreTimeout) */
 #define CTL_BUSY_MS_DEFAULT 5000
@@ -322,4 +326,58 @@ nf_ctl_text_ok(const char *s, size_t max, const char **why)
 	}
 	json_decref(j);
 	return 1;
+}
+
+/* 0 not tried, 1 no SecretFile, 2 key set: loaded once per process */
+static int erase_key_state;
+
+int
+nf_ctl_erase_key(struct nf_ctl *ctl, int *have)
+{
+	struct nf_secret *sec = NULL;
+	const unsigned char *k;
+	struct nf_conf *conf;
+	struct nf_buf err;
+	size_t klen = 0;
+	int rc;
+
+	*have = 0;
+	if (erase_key_state != 0) {
+		*have = erase_key_state == 2;
+		return NF_EX_OK;
+	}
+	if ((rc = nf_ctl_conf(ctl, &conf)) != NF_EX_OK)
+		return rc;
+	if (conf->secret_file == NULL || conf->secret_file[0] == '\0') {
+		erase_key_state = 1;
+		return NF_EX_OK;
+	}
+	nf_buf_init(&err, 1024);
+	if (nf_secret_load(conf->secret_file, &sec, &err) != 0) {
+		fprintf(stderr, "notifilterctl: %s (SecretFile in %s keys the "
+		    "hashes of erased addresses)\n", err.len ?
+		    nf_buf_cstr(&err) : conf->secret_file, ctl->conf_path);
+		nf_buf_free(&err);
+		return NF_EX_CONFIG;
+	}
+	nf_buf_free(&err);
+	k = nf_secret_key(sec, &klen);
+	rc = nf_store_erase_key_set(k, klen);
+	nf_secret_free(sec);
+	if (rc != 0) {
+		fprintf(stderr, "notifilterctl: cannot derive the erasure key "
+		    "from %s (crypto library failure)\n", conf->secret_file);
+		return NF_EX_SOFTWARE;
+	}
+	erase_key_state = 2;
+	*have = 1;
+	return NF_EX_OK;
+}
+
+const char *
+nf_ctl_erased_name(const char *hash, char *out, size_t len)
+{
+	snprintf(out, len, "%s%.*s", NF_CTL_ERASED_PREFIX,
+	    NF_STORE_ERASED_SHOW, hash);
+	return out;
 }

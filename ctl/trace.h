@@ -56,7 +56,12 @@ struct nf_trace {
 struct nf_trace_verdict {
 	const char *outcome;	/* a word from the --help list */
 	struct nf_buf text;	/* the caller frees it */
+	/* the recipient's fallback: its last step (not a receipt), its
+	 * "sent" step, its last receipt; NULL when none */
+	const struct nf_trace_event *fallback, *fallback_sent, *receipt;
 };
+
+#define NF_TRACE_DIAG_MAX 200	/* bytes of a diagnostic in a verdict */
 
 /* ---- trace_verdict.c: what the events say ---- */
 
@@ -68,6 +73,9 @@ int nf_trace_kv(const char *detail, const char *key, int rest, char *out,
 /* The word in the outcome column (buf may be used to hold it). */
 const char *nf_trace_outcome(const struct nf_trace_event *e, char *buf,
     size_t len);
+/* The provider's message id in a fallback step's text ("provider id X"),
+ * copied into buf; NULL when it names none. */
+const char *nf_trace_provider_id(const char *detail, char *buf, size_t len);
 /* The verdict for recipient addr of m (NULL: the message as a whole);
  * v->text is initialised here. */
 void nf_trace_verdict(const struct nf_trace *tr, const struct nf_trace_msg *m,

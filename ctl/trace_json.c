@@ -36,6 +36,33 @@ json_event(const struct nf_trace_event *e)
 	return o;
 }
 
+/* null, or {step, time, sent_time, provider_id, receipt, receipt_time}:
+ * the recipient's fallback as its verdict read it. */
+static json_t *
+json_fallback(const struct nf_trace_verdict *v)
+{
+	const struct nf_trace_event *f = v->fallback, *s = v->fallback_sent;
+	const struct nf_trace_event *r = v->receipt;
+	char pid[128];
+	json_t *o;
+
+	if (f == NULL && r == NULL)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "step", f ? nf_text_json(f->rule) : json_null());
+	json_object_set_new(o, "time", f ? nf_text_json_time(f->time) :
+	    json_null());
+	json_object_set_new(o, "sent_time", s ? nf_text_json_time(s->time) :
+	    json_null());
+	json_object_set_new(o, "provider_id", s && nf_trace_provider_id(
+	    s->detail, pid, sizeof pid) ? nf_text_json(pid) : json_null());
+	json_object_set_new(o, "receipt", r ? nf_text_json(r->detail) :
+	    json_null());
+	json_object_set_new(o, "receipt_time", r ? nf_text_json_time(r->time) :
+	    json_null());
+	return o;
+}
+
 static json_t *
 json_contact(const struct nf_contact *c)
 {
@@ -115,9 +142,10 @@ json_message(const struct nf_trace *tr, const struct nf_trace_msg *m)
 	}
 	for (j = 0; j < n; j++) {
 		nf_trace_verdict(tr, m, addr[j], &v);
-		json_array_append_new(rc, json_pack("{s:o, s:s, s:o}",
+		json_array_append_new(rc, json_pack("{s:o, s:s, s:o, s:o}",
 		    "address", nf_text_json(addr[j]), "outcome", v.outcome,
-		    "verdict", nf_text_json(nf_buf_cstr(&v.text))));
+		    "verdict", nf_text_json(nf_buf_cstr(&v.text)),
+		    "fallback", json_fallback(&v)));
 		nf_buf_free(&v.text);
 	}
 	free(addr);

@@ -44,11 +44,35 @@ nf_trace_kv(const char *detail, const char *key, int rest, char *out,
 	return 0;
 }
 
+/* The word after `lead` in text ("email consent granted (..." with lead
+ * "consent " gives "granted"), into buf; NULL when absent. */
+static const char *
+word_after(const char *text, const char *lead, char *buf, size_t len)
+{
+	const char *p = text ? strstr(text, lead) : NULL;
+	size_t n;
+
+	if (p == NULL || len == 0)
+		return NULL;
+	p += strlen(lead);
+	n = strcspn(p, " :;,()");
+	if (n == 0)
+		return NULL;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* The word in the outcome column: the decision's action, the delivery
- * status, the queue id; for other kinds their rule. */
+ * status, the queue id; for other kinds their rule; for the history
+ * (contact, consent, suppress: no rule) what their text says was done. */
 const char *
 nf_trace_outcome(const struct nf_trace_event *e, char *buf, size_t len)
 {
+	const char *w;
+
 	if (strcmp(e->kind, "decision") == 0) {
 		if (nf_trace_kv(e->detail, "action", 0, buf, len) ||
 		    nf_trace_kv(e->detail, "verdict", 0, buf, len))
@@ -63,7 +87,46 @@ nf_trace_outcome(const struct nf_trace_event *e, char *buf, size_t len)
 	if (strcmp(e->kind, "delivery") == 0 && e->rule == NULL &&
 	    nf_trace_kv(e->detail, "status", 0, buf, len))
 		return buf;
-	return e->rule ? e->rule : "-";
+	if (e->rule != NULL)
+		return e->rule;
+	w = NULL;
+	if (strcmp(e->kind, "consent") == 0)
+		w = word_after(e->detail, "consent ", buf, len);
+	else if (strcmp(e->kind, "suppress") == 0)
+		w = e->detail && strncmp(e->detail, "erased address", 14) == 0 ?
+		    "lifted" : word_after(e->detail, "suppression ", buf, len);
+	else if (strcmp(e->kind, "contact") == 0)
+		w = e->detail && strstr(e->detail, " erased") ? "erased" :
+		    word_after(e->detail, "contact ", buf, len);
+	return w ? w : "-";
+}
+
+/* The diagnostic of a delivery event: what follows "(" up to the last
+ * ")" (delivery_detail in store_track.c puts it last), cut to len-1. */
+static const char *
+diag_of(const char *detail, char *buf, size_t len)
+{
+	const char *p = detail ? strchr(detail, '(') : NULL;
+	const char *e = p ? strrchr(p, ')') : NULL;
+	size_t n;
+
+	if (p == NULL || e == NULL || e <= p + 1 || len == 0)
+		return NULL;
+	n = (size_t)(e - p - 1);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p + 1, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* "provider id X" in a fallback step's text, into buf; NULL when none. */
+const char *
+nf_trace_provider_id(const char *detail, char *buf, size_t len)
+{
+	const char *w = word_after(detail, "provider id ", buf, len);
+
+	return w && strcmp(w, "(none") != 0 ? w : NULL;
 }
 
 /*
@@ -79,9 +142,10 @@ nf_trace_verdict(const struct nf_trace *tr, const struct nf_trace_msg *m,
 {
 	const struct nf_trace_event *dec = NULL, *del = NULL, *bnc = NULL;
 	const struct nf_trace_event *cpl = NULL, *fb = NULL, *tag = NULL;
-	const struct nf_trace_event *q = NULL;
+	const struct nf_trace_event *q = NULL, *fbsent = NULL, *fbrcpt = NULL;
 	char action[32], reason[NF_STORE_TEXT_MAX], tb[NF_CTL_TIME_MAX];
 	char word[64], relay[NF_STORE_TEXT_MAX], dsn[32], mout[32];
+	char diag[NF_TRACE_DIAG_MAX], pid[128];
 	const char *status, *paren;
 	size_t i;
 
@@ -98,14 +162,24 @@ nf_trace_verdict(const struct nf_trace *tr, const struct nf_trace_msg *m,
 			bnc = e;
 		else if (strcmp(e->kind, "complaint") == 0)
 			cpl = e;
-		else if (strcmp(e->kind, "fallback") == 0)
-			fb = e;
+		else if (strcmp(e->kind, "fallback") == 0) {
+			/* a receipt is about the step before it */
+			if (e->rule && strcmp(e->rule, "receipt") == 0)
+				fbrcpt = e;
+			else
+				fb = e;
+			if (e->rule && strcmp(e->rule, "sent") == 0)
+				fbsent = e;
+		}
 		else if (strcmp(e->kind, "tagged") == 0)
 			tag = e;
 		else if (strcmp(e->kind, "queued") == 0)
 			q = e;
 	}
 	nf_buf_init(&v->text, NF_TRACE_TEXT_MAX);
+	v->fallback = fb;
+	v->fallback_sent = fbsent;
+	v->receipt = fbrcpt;
 	action[0] = reason[0] = mout[0] = '\0';
 	if (dec) {
 		if (!nf_trace_kv(dec->detail, "action", 0, action,
@@ -159,13 +233,18 @@ nf_trace_verdict(const struct nf_trace *tr, const struct nf_trace_msg *m,
 			    relay[0] ? relay : "the next hop", tb);
 		} else if (strcmp(status, "deferred") == 0) {
 			v->outcome = "deferred";
-			nf_buf_printf(&v->text, "deferred at %s%s%s; the MTA "
-			    "keeps retrying", tb, dsn[0] ? ", dsn " : "", dsn);
+			nf_buf_printf(&v->text, "deferred at %s%s%s", tb,
+			    dsn[0] ? ", dsn " : "", dsn);
+			if (diag_of(del->detail, diag, sizeof diag))
+				nf_buf_printf(&v->text, " (%s)", diag);
+			nf_buf_puts(&v->text, "; the MTA keeps retrying");
 		} else if (strcmp(status, "bounced") == 0) {
 			v->outcome = "bounced";
 			nf_buf_printf(&v->text, "bounced at %s%s%s%s%s", tb,
 			    dsn[0] ? ", dsn " : "", dsn,
 			    relay[0] ? " from " : "", relay);
+			if (diag_of(del->detail, diag, sizeof diag))
+				nf_buf_printf(&v->text, ": %s", diag);
 		} else if (strcmp(status, "expired") == 0) {
 			v->outcome = "expired";
 			nf_buf_printf(&v->text, "expired at %s: the MTA gave up "
@@ -176,10 +255,18 @@ nf_trace_verdict(const struct nf_trace *tr, const struct nf_trace_msg *m,
 			    status, tb);
 		}
 	} else if (bnc) {
+		const char *said = bnc->detail ? strstr(bnc->detail, ": ") :
+		    NULL;
+
 		v->outcome = "bounced";
 		nf_buf_printf(&v->text, "bounced (report) at %s%s%s",
 		    nf_ctl_time(bnc->time, tb, sizeof tb),
 		    bnc->rule ? ": " : "", bnc->rule ? bnc->rule : "");
+		/* what the report said: "failed 5.1.1 userunknown ..." */
+		if (said != NULL && said[2] != '\0')
+			nf_buf_printf(&v->text, " (%.*s%s)",
+			    NF_TRACE_DIAG_MAX, said + 2,
+			    strlen(said + 2) > NF_TRACE_DIAG_MAX ? "..." : "");
 	} else if (q) {
 		v->outcome = "queued";
 		nf_buf_printf(&v->text, "queued%s%s, no delivery status yet",
@@ -205,12 +292,24 @@ nf_trace_verdict(const struct nf_trace *tr, const struct nf_trace_msg *m,
 		nf_buf_printf(&v->text, "; bounce report at %s",
 		    nf_ctl_time(bnc->time, tb, sizeof tb));
 	if (cpl)
-		nf_buf_printf(&v->text, "; complaint at %s",
-		    nf_ctl_time(cpl->time, tb, sizeof tb));
-	if (fb)
+		nf_buf_printf(&v->text, "; complaint at %s%s%s%s",
+		    nf_ctl_time(cpl->time, tb, sizeof tb), cpl->rule ? " (" : "",
+		    cpl->rule ? cpl->rule : "", cpl->rule ? ")" : "");
+	if (fb) {
 		nf_buf_printf(&v->text, "; fallback %s at %s",
 		    fb->rule ? fb->rule : "recorded",
 		    nf_ctl_time(fb->time, tb, sizeof tb));
+		if (fbsent && fbsent != fb)
+			nf_buf_printf(&v->text, " (sent at %s)",
+			    nf_ctl_time(fbsent->time, tb, sizeof tb));
+		if (fbsent && nf_trace_provider_id(fbsent->detail, pid,
+		    sizeof pid))
+			nf_buf_printf(&v->text, ", provider id %s", pid);
+	}
+	if (fbrcpt)
+		nf_buf_printf(&v->text, "; receipt at %s: %s",
+		    nf_ctl_time(fbrcpt->time, tb, sizeof tb),
+		    fbrcpt->detail ? fbrcpt->detail : "(no detail)");
 }
 
 /* Recipients of m in order of first appearance; NULL entry for a message

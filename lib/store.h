@@ -390,4 +390,117 @@ int nf_store_recipient_status(struct nf_store *s, int64_t message,
     const char *address, const char *status, const char *dsn,
     const char *relay, const char *diagnostic, int64_t time);
 
+/* ---- fallback outbox (issue 5; lib/store_outbox.c) ---------------------- */
+
+/* ---- delivery receipts (issue 5; lib/store_receipt.c) ------------------- */
+
+/* ---- report and digest figures (issue 6; lib/store_stats.c) ------------- */
+
+/* ---- erasure (issue 6; lib/store_erase.c) ------------------------------- */
+
+/*
+ * What erasing a contact keeps: for each channel on which its email or
+ * phone was suppressed, or its consent revoked, one row of table `erased`
+ * holding a keyed hash of the address (never the address), the channel,
+ * the reason (the suppression's, or NF_STORE_ERASED_REVOKED) and the time.
+ * A revocation is kept too: a complaint revokes consent (DESIGN), and an
+ * erasure must not turn the configured default consent back on.
+ *
+ * Hash: lower-case hex HMAC-SHA256 of the store key (normalised email,
+ * E.164 phone) under the erasure key HMAC-SHA256(SecretFile's bytes,
+ * NF_STORE_ERASE_LABEL).  Changing SecretFile makes old rows unmatchable;
+ * nf_store_erase_key_check tells (see there).
+ *
+ * The erasure key is process-wide: set it once at start, after loading
+ * SecretFile and before threads use the store (the daemon's main,
+ * notifilterctl).  Without it nf_store_email_state and
+ * nf_store_phone_suppressed cannot see erased rows, and an erasure that
+ * would have to keep a hash refuses (need_key) rather than keep clear text.
+ */
+#define NF_STORE_ERASE_LABEL "notifilter erasure v1"
+#define NF_STORE_ERASED_REVOKED "consent-revoked"
+#define NF_STORE_HASH_MAX 65		/* 64 hex digits + NUL */
+#define NF_STORE_ERASED_SHOW 8		/* hex digits shown: "erased:1a2b3c4d" */
+
+/* Derive and keep the erasure key from SecretFile's bytes; NULL/0 forgets
+ * it.  0, or -1 when the crypto library failed (no key is then set). */
+int nf_store_erase_key_set(const unsigned char *secret, size_t len);
+/* 1 when a key is set. */
+int nf_store_erase_key_ready(void);
+/* The hash of `key` under the process key into out[len >= 65]; -1 when no
+ * key is set or len is too small. */
+int nf_store_erase_hash(const char *key, char *out, size_t len);
+
+/*
+ * The milter-side check for the fallback: is `phone` (E.164) suppressed on
+ * channel ch (sms, whatsapp, viber)?  A clear suppression row, or an erased
+ * row for the phone on that channel (suppressed or consent revoked: both
+ * mean "never send there").  *yes 1 or 0; NF_STORE_* result (BUSY/ERR:
+ * could not answer, the caller must not send).
+ */
+int nf_store_phone_suppressed(struct nf_store *s, const char *phone,
+    enum nf_channel ch, int *yes);
+
+struct nf_erase_result {
+	int64_t contact_id;	/* 0: no contact row, only records about KEY */
+	int kept;		/* erased rows written (hash, channel) */
+	int64_t rows;		/* rows deleted or blanked, all tables */
+	int need_key;		/* refused: hashes to keep but no erasure key */
+	int checkpointed;	/* WAL copied back and truncated to 0 bytes */
+	char checkpoint_err[256];	/* why not, when checkpointed is 0 */
+};
+
+/*
+ * Erase everything about KEY (a normalised email or an E.164 phone; with a
+ * contact, both of its addresses): the contact, its consent, its events
+ * (by contact, by address, and any whose text names an address), its
+ * recipient rows and the personal fields of messages sent to it alone (see
+ * nf_st_erase_tracking), report rows about it and report excerpts naming
+ * it, outbox rows to it (by recipient or phone), and its suppressions,
+ * which are kept only as erased rows (above).  One transaction, with
+ * SQLite's secure_delete on so the freed bytes are zeroed; then, when the
+ * caller holds no transaction, a WAL checkpoint (TRUNCATE) so no old page
+ * stays in the -wal file (out->checkpointed says whether it completed: a
+ * long reader of another process can hold it back; the erasure is
+ * committed either way).  NOTFOUND when nothing at all was known about
+ * KEY; NF_STORE_ERR with out->need_key when a hash had to be kept but no
+ * erasure key is set (nothing changed).  out may be NULL.
+ * nf_store_contact_remove(s, key) is nf_store_contact_erase(s, key, NULL).
+ */
+int nf_store_contact_erase(struct nf_store *s, const char *key,
+    struct nf_erase_result *out);
+
+/* One erased row, for `suppress list` ("erased:" and the hash's start). */
+struct nf_erased {
+	char hash[NF_STORE_HASH_MAX];
+	enum nf_channel channel;
+	char reason[NF_STORE_TEXT_MAX];
+	int64_t time;
+};
+/* Every erased row, oldest first; fn's non-zero return stops and is
+ * returned. */
+int nf_store_erased_each(struct nf_store *s,
+    int (*fn)(const struct nf_erased *, void *), void *arg);
+/* The erased row of clear `key` on channel ch (needs the key): OK,
+ * NOTFOUND (also when no key is set). */
+int nf_store_erased_find(struct nf_store *s, const char *key,
+    enum nf_channel ch, struct nf_erased *out);
+/*
+ * Remove the erased rows whose hash starts with `hex` (at least
+ * NF_STORE_ERASED_SHOW hex digits, any case) on channel ch (NF_CH_COUNT:
+ * every channel); a "suppress" event without personal data records it.
+ * *n gets the number removed.  NOTFOUND when none; CONFLICT (nothing
+ * removed) when the prefix names more than one hash.
+ */
+int nf_store_erased_remove(struct nf_store *s, const char *hex,
+    enum nf_channel ch, int *n);
+/*
+ * Does the process key match the one that wrote the erased rows?  The
+ * first erasure stores a check value (state "erase.keycheck": an HMAC of a
+ * fixed text, not the key); *match is 1 when it equals the current key's,
+ * or when none was stored yet; 0 when SecretFile changed since (the old
+ * rows no longer match anything).  NOTFOUND-free: OK or a failure.
+ */
+int nf_store_erase_key_check(struct nf_store *s, int *match);
+
 #endif

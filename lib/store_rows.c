@@ -310,6 +310,9 @@ nf_store_contact_add(struct nf_store *s, struct nf_contact *c)
 			    c->consent[ch].state, NF_CONSENT_NONE,
 			    c->consent[ch].source, t[ch]);
 	}
+	/* an erased address keeps being blocked once it is a contact again */
+	if (rc == NF_STORE_OK)
+		rc = nf_st_erased_restore(s, id, c->email, c->phone);
 	rc = nf_tx_end(s, &tx, rc);
 	if (rc != NF_STORE_OK)
 		return rc;
@@ -409,69 +412,65 @@ nf_store_contact_find(struct nf_store *s, const char *key,
 }
 
 /*
- * Erasure: the contact, its consent rows, its tracking data (recipient
- * rows, and the personal fields of messages sent to it alone: see
- * nf_st_erase_tracking), and every event tied to it (by
- * id, or by its current email or phone), in one transaction.  What is left
- * is an event that says a contact number was erased, with no personal
- * data.  Suppressions stay: they are how an opt-out keeps being honoured.
+ * Erasure (store_erase.c runs it; this is the part about the contact's own
+ * rows): its tracking data (recipient rows, and the personal fields of
+ * messages sent to it alone: see nf_st_erase_tracking), every event tied to
+ * it (by id, or by its email or phone), its consent rows and the contact.
+ * What is left is an event that says a contact number was erased, with no
+ * personal data.  Suppressions were turned into keyed hashes before.
  */
 int
-nf_store_contact_remove(struct nf_store *s, const char *key)
+nf_st_erase_contact_rows(struct nf_store *s, const struct nf_contact *c,
+    size_t kept, int64_t *rows)
 {
-	struct nf_contact *c;
-	struct nf_tx tx;
+	static const enum nf_st del[] = {
+		NF_ST_CONSENT_DELETE_ALL, NF_ST_CONTACT_DELETE
+	};
 	sqlite3_stmt *st;
-	char detail[128];
+	char detail[256];
+	int64_t before = sqlite3_total_changes64(s->db);
+	size_t i;
 	int rc;
 
-	if (key == NULL || key[0] == '\0')
-		return nf_st_error(s, NF_STORE_NOTFOUND, "%s: empty contact key",
-		    s->path);
-	if ((c = malloc(sizeof *c)) == NULL)
-		return nf_st_error(s, NF_STORE_ERR, "%s: out of memory",
-		    s->path);
-	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
-		goto out;
-	if ((rc = find_contact(s, 0, key, c)) != NF_STORE_OK)
-		goto end;
 	if ((rc = nf_st_erase_tracking(s, c->email, c->phone)) != NF_STORE_OK)
-		goto end;
-	if ((st = nf_st_get(s, NF_ST_EVENT_ERASE)) == NULL) {
-		rc = NF_STORE_ERR;
-		goto end;
-	}
+		return rc;
+	if ((st = nf_st_get(s, NF_ST_EVENT_ERASE)) == NULL)
+		return NF_STORE_ERR;
 	sqlite3_bind_int64(st, 1, c->id);
 	nf_st_bind_opt(st, 2, c->email);
 	nf_st_bind_opt(st, 3, c->phone);
 	if ((rc = nf_st_done(s, st, SQLITE_OK, "erasing events")) !=
 	    NF_STORE_OK)
-		goto end;
+		return rc;
 	/* explicit, so erasure does not depend on foreign_keys being on */
-	if ((st = nf_st_get(s, NF_ST_CONSENT_DELETE_ALL)) == NULL) {
-		rc = NF_STORE_ERR;
-		goto end;
-	}
-	sqlite3_bind_int64(st, 1, c->id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE && (st = nf_st_get(s, NF_ST_CONTACT_DELETE))) {
+	for (i = 0; c->id > 0 && i < sizeof del / sizeof del[0]; i++) {
+		if ((st = nf_st_get(s, del[i])) == NULL)
+			return NF_STORE_ERR;
 		sqlite3_bind_int64(st, 1, c->id);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
+		if ((rc = nf_st_done(s, st, SQLITE_OK, "erasing a contact")) !=
+		    NF_STORE_OK)
+			return rc;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = st ? nf_st_fail(s, rc, "erasing a contact") : NF_STORE_ERR;
-		goto end;
-	}
-	snprintf(detail, sizeof detail, "contact #%lld erased with its "
-	    "consent, events and message records", (long long)c->id);
-	rc = note(s, 0, "contact", NULL, detail, 0);
-end:
-	rc = nf_tx_end(s, &tx, rc);
-out:
-	free(c);
-	return rc;
+	/* triggers' rows count too (email_policy, report rows) */
+	*rows += sqlite3_total_changes64(s->db) - before;
+	if (c->id > 0)
+		snprintf(detail, sizeof detail, "contact #%lld erased with its "
+		    "consent, events, message records, reports and outbox rows; "
+		    "%zu suppression%s or revocation%s kept as keyed hashes",
+		    (long long)c->id, kept, kept == 1 ? "" : "s",
+		    kept == 1 ? "" : "s");
+	else
+		snprintf(detail, sizeof detail, "records about an address with "
+		    "no contact erased (events, message records, reports, "
+		    "outbox rows); %zu suppression%s kept as keyed hashes", kept,
+		    kept == 1 ? "" : "s");
+	return note(s, 0, "contact", NULL, detail, 0);
+}
+
+int
+nf_store_contact_remove(struct nf_store *s, const char *key)
+{
+	return nf_store_contact_erase(s, key, NULL);
 }
 
 int

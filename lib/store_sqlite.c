@@ -191,6 +191,11 @@ static const char *const st_sql[NF_ST_COUNT] = {
 	    " WHERE phone_hint = ?1",
 	[NF_ST_ERASE_RECIPIENTS] = "DELETE FROM recipients WHERE address = ?1",
 	[NF_ST_USER_VERSION] = "PRAGMA user_version",
+	/* erased contacts (store_erase.c): asked on the hot path only for
+	 * an address email_policy does not know */
+	[NF_ST_ERASED_ANY] = "SELECT EXISTS (SELECT 1 FROM erased)",
+	[NF_ST_ERASED_FIND] = "SELECT reason FROM erased"
+	    " WHERE hash = ?1 AND channel = ?2",
 };
 
 /* ---- errors -------------------------------------------------------------- */
@@ -298,7 +303,10 @@ nf_store_release(struct nf_store *s)
 {
 	sqlite3_stmt *st;
 
-	if (s == NULL || !s->snap)
+	if (s == NULL)
+		return;
+	s->erased_seen = 0;	/* known for one snapshot only */
+	if (!s->snap)
 		return;
 	s->snap = 0;
 	if (sqlite3_get_autocommit(s->db))
@@ -651,6 +659,9 @@ nf_store_schema_version(struct nf_store *s, int *version)
 
 /* ---- the milter's hot path ----------------------------------------------- */
 
+static int erased_email(struct nf_store *s, const char *email,
+    struct nf_email_state *out);
+
 /*
  * Keep (or start) the read snapshot for email_state: a deferred BEGIN whose
  * first step takes the WAL read lock; it is ended when it grows older than
@@ -687,7 +698,7 @@ nf_store_email_state(struct nf_store *s, const char *email,
 {
 	sqlite3_stmt *st;
 	const unsigned char *reason;
-	int rc, n;
+	int rc, n, row = 0;
 
 	out->has_contact = 0;
 	out->email_consent = NF_CONSENT_NONE;
@@ -717,6 +728,7 @@ nf_store_email_state(struct nf_store *s, const char *email,
 			    sizeof out->suppress_reason, "%s",
 			    (const char *)reason);
 		rc = SQLITE_DONE;
+		row = 1;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -724,5 +736,101 @@ nf_store_email_state(struct nf_store *s, const char *email,
 		nf_store_release(s);
 		return rc;
 	}
+	/* a known address never reaches here: its row says all */
+	if (!row && nf_store_erase_key_ready())
+		return erased_email(s, email, out);
+	return NF_STORE_OK;
+}
+
+/* A cached statement without ending the snapshot (nf_st_get would). */
+static sqlite3_stmt *
+st_keep(struct nf_store *s, enum nf_st id)
+{
+	return s->st[id] != NULL ? s->st[id] : st_prepare(s, id);
+}
+
+int
+nf_st_erased_match(struct nf_store *s, const char *key, enum nf_channel ch,
+    char *reason, size_t len, int *found)
+{
+	char hash[NF_STORE_HASH_MAX];
+	const unsigned char *r;
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	if (len > 0)
+		reason[0] = '\0';
+	if (key == NULL || key[0] == '\0' || !nf_store_erase_key_ready())
+		return NF_STORE_OK;
+	if (s->erased_seen == 0) {
+		if ((st = st_keep(s, NF_ST_ERASED_ANY)) == NULL)
+			return NF_STORE_ERR;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			s->erased_seen = sqlite3_column_int(st, 0) ? 2 : 1;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return nf_st_fail(s, rc, "looking up erased contacts");
+		/* outside a snapshot nothing keeps the answer true */
+		if (!s->snap && s->depth == 0 && sqlite3_get_autocommit(s->db)) {
+			rc = s->erased_seen;
+			s->erased_seen = 0;
+			if (rc == 1)
+				return NF_STORE_OK;
+		} else if (s->erased_seen == 1)
+			return NF_STORE_OK;
+	} else if (s->erased_seen == 1)
+		return NF_STORE_OK;
+	if (nf_store_erase_hash(key, hash, sizeof hash) != 0)
+		return NF_STORE_OK;	/* the key went away meanwhile */
+	if ((st = st_keep(s, NF_ST_ERASED_FIND)) == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, nf_channel_name(ch), -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		r = sqlite3_column_text(st, 0);
+		if (len > 0)
+			snprintf(reason, len, "%s", r ? (const char *)r : "");
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return nf_st_fail(s, rc, "looking up erased contacts");
+	return NF_STORE_OK;
+}
+
+/*
+ * An address erased with its contact (store_erase.c) is blocked as it was
+ * before: a revoked consent reads as revoked, a suppression as suppressed
+ * with its reason marked "erased contact", so trace shows why.
+ */
+static int
+erased_email(struct nf_store *s, const char *email, struct nf_email_state *out)
+{
+	char reason[NF_STORE_TEXT_MAX];
+	int rc, found;
+
+	rc = nf_st_erased_match(s, email, NF_CH_EMAIL, reason, sizeof reason,
+	    &found);
+	if (rc != NF_STORE_OK) {
+		nf_store_release(s);
+		return rc;
+	}
+	if (!found)
+		return NF_STORE_OK;
+	if (strcmp(reason, NF_STORE_ERASED_REVOKED) == 0) {
+		out->email_consent = NF_CONSENT_REVOKED;
+		return NF_STORE_OK;
+	}
+	out->suppressed = 1;
+	/* reason is bounded by the erased row's writer; a hand-edited longer
+	 * one is cut, the block stands */
+	snprintf(out->suppress_reason, sizeof out->suppress_reason,
+	    "erased contact: %.*s", (int)(sizeof out->suppress_reason - 32),
+	    reason[0] ? reason : "suppressed");
 	return NF_STORE_OK;
 }

@@ -35,6 +35,7 @@ enum nf_st {
 	NF_ST_TRACE_PHONE, NF_ST_TRACE_TOKEN,
 	NF_ST_ERASE_MESSAGES, NF_ST_ERASE_HINTS, NF_ST_ERASE_RECIPIENTS,
 	NF_ST_USER_VERSION,
+	NF_ST_ERASED_ANY, NF_ST_ERASED_FIND,
 	NF_ST_COUNT
 };
 
@@ -47,6 +48,8 @@ struct nf_store {
 	int depth;		/* nf_store_begin nesting; 0 = none open */
 	int snap;		/* email_state's read snapshot is open */
 	int64_t snap_until;	/* ... until this CLOCK_MONOTONIC ns */
+	int erased_seen;	/* in this snapshot: 0 not asked, 1 erased is
+				 * empty, 2 it has rows (store_erase.c) */
 	sqlite3_stmt *st[NF_ST_COUNT];
 	char err[1024];
 };
@@ -112,6 +115,28 @@ int nf_st_event_put(struct nf_store *s, const struct nf_event *ev,
 /* Erasure of a contact's tracking data (store_track.c): see there. */
 int nf_st_erase_tracking(struct nf_store *s, const char *email,
     const char *phone);
+/* The rows of contact c (id 0: none, only its email or phone is set)
+ * inside nf_store_contact_erase's transaction (store_rows.c): tracking,
+ * events, consent, the contact, and one event saying so without personal
+ * data (kept: how many hashes were kept).  Adds changed rows to *rows. */
+int nf_st_erase_contact_rows(struct nf_store *s, const struct nf_contact *c,
+    size_t kept, int64_t *rows);
+/* A contact added with an erased email or phone: its erased rows become
+ * a suppression or a revoked consent again (store_erase.c; inside the
+ * adding transaction; nothing without an erasure key). */
+int nf_st_erased_restore(struct nf_store *s, int64_t contact,
+    const char *email, const char *phone);
+
+/*
+ * Erased contacts (store_erase.c): is `key` (a normalised email or an
+ * E.164 phone) an erased address on channel ch?  Asked by the hot path
+ * only when email_policy has no row, and cheap when the table is empty
+ * (answered once per read snapshot).  No key set (nf_store_erase_key_set)
+ * means no match.  *found 1 with its reason in reason[len], or 0;
+ * NF_STORE_* result.
+ */
+int nf_st_erased_match(struct nf_store *s, const char *key,
+    enum nf_channel ch, char *reason, size_t len, int *found);
 
 /* Copy column i into dst[len]; NF_STORE_ERR (with s->err) if it does not
  * fit, which only a hand-edited database can cause. */

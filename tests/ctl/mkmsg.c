@@ -10,6 +10,13 @@
  *         [source=maillog] [time=UNIX]
  *   mkmsg DB event kind=K [qid=Q] [token=T] [to=ADDR] [rule=R] [detail=D]
  *         [time=UNIX] [count=N]   (N copies, one transaction)
+ *   mkmsg DB report token=T to=ADDR [excerpt=TEXT] [diag=TEXT]
+ *         [outcome=O] [detail=D] [time=UNIX]   (an authenticated DSN)
+ *   mkmsg DB decide to=ADDR [key=SECRETFILE]
+ *         prints the milter's decision for ADDR: "block|allow RULE: reason"
+ *         (with the erasure key from SECRETFILE, as the daemon has it)
+ *   mkmsg DB phone to=E164 channel=sms [key=SECRETFILE]
+ *         prints "suppressed" or "not suppressed" (nf_store_phone_suppressed)
  *
  * Exits 0 when the store said OK, 1 NOTFOUND, 2 CONFLICT, 3 other store
  * failures (with nf_store_errmsg on stderr), 64 bad arguments.
@@ -20,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy.h"
+#include "secret.h"
 #include "store.h"
 
 #define MK_RCPT_MAX 16
@@ -167,6 +176,105 @@ do_event(struct nf_store *s, int argc, char **argv)
 	return rc;
 }
 
+static int
+do_report(struct nf_store *s, int argc, char **argv)
+{
+	struct nf_report_in r;
+	struct nf_report_rcpt_in rr;
+
+	memset(&r, 0, sizeof r);
+	memset(&rr, 0, sizeof rr);
+	r.kind = "dsn";
+	r.token = arg(argc, argv, "token");
+	r.token_valid = r.authenticated = r.token != NULL;
+	r.auth_detail = "test";
+	r.excerpt = arg(argc, argv, "excerpt");
+	r.time = arg_time(argc, argv);
+	rr.address = arg(argc, argv, "to");
+	rr.action = "failed";
+	rr.status = "5.1.1";
+	rr.reason = "userunknown";
+	rr.hard = 1;
+	rr.diagnostic = arg(argc, argv, "diag");
+	rr.policy = "bad";
+	rr.outcome = arg(argc, argv, "outcome");
+	if (rr.outcome == NULL)
+		rr.outcome = "suppressed";
+	rr.detail = arg(argc, argv, "detail");
+	if (rr.address == NULL) {
+		fprintf(stderr, "mkmsg: report needs to=\n");
+		return 64;
+	}
+	return nf_store_report_add(s, &r, &rr, 1, NULL);
+}
+
+/* The erasure key from key=FILE, as the daemon and notifilterctl set it. */
+static int
+set_key(int argc, char **argv)
+{
+	const char *path = arg(argc, argv, "key");
+	const unsigned char *k;
+	struct nf_secret *sec;
+	struct nf_buf err;
+	size_t len;
+	int rc;
+
+	if (path == NULL)
+		return 0;
+	nf_buf_init(&err, 1024);
+	if (nf_secret_load(path, &sec, &err) != 0) {
+		fprintf(stderr, "mkmsg: %s\n", nf_buf_cstr(&err));
+		nf_buf_free(&err);
+		return -1;
+	}
+	nf_buf_free(&err);
+	k = nf_secret_key(sec, &len);
+	rc = nf_store_erase_key_set(k, len);
+	nf_secret_free(sec);
+	return rc;
+}
+
+static int
+do_decide(struct nf_store *s, int argc, char **argv)
+{
+	struct nf_email_state st;
+	struct nf_decision d;
+	const char *to = arg(argc, argv, "to");
+	int rc;
+
+	if (to == NULL) {
+		fprintf(stderr, "mkmsg: decide needs to=\n");
+		return 64;
+	}
+	if (set_key(argc, argv) != 0)
+		return 64;
+	if ((rc = nf_store_email_state(s, to, &st)) != NF_STORE_OK)
+		return rc;
+	nf_policy_decide(NULL, &st, &d);
+	printf("%s %s: %s\n", d.verdict == NF_VERDICT_BLOCK ? "block" :
+	    "allow", d.rule, d.reason);
+	return NF_STORE_OK;
+}
+
+static int
+do_phone(struct nf_store *s, int argc, char **argv)
+{
+	const char *to = arg(argc, argv, "to"), *chn = arg(argc, argv,
+	    "channel");
+	enum nf_channel ch;
+	int rc, yes;
+
+	if (to == NULL || chn == NULL || nf_channel_parse(chn, &ch) != 0) {
+		fprintf(stderr, "mkmsg: phone needs to= and channel=\n");
+		return 64;
+	}
+	if (set_key(argc, argv) != 0)
+		return 64;
+	if ((rc = nf_store_phone_suppressed(s, to, ch, &yes)) == NF_STORE_OK)
+		printf("%s\n", yes ? "suppressed" : "not suppressed");
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -175,8 +283,8 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: mkmsg DB message|delivery|event "
-		    "name=value...\n");
+		fprintf(stderr, "usage: mkmsg DB message|delivery|event|report|"
+		    "decide|phone name=value...\n");
 		return 64;
 	}
 	err[0] = '\0';
@@ -191,6 +299,12 @@ main(int argc, char **argv)
 		rc = do_delivery(s, argc - 3, argv + 3);
 	else if (strcmp(argv[2], "event") == 0)
 		rc = do_event(s, argc - 3, argv + 3);
+	else if (strcmp(argv[2], "report") == 0)
+		rc = do_report(s, argc - 3, argv + 3);
+	else if (strcmp(argv[2], "decide") == 0)
+		rc = do_decide(s, argc - 3, argv + 3);
+	else if (strcmp(argv[2], "phone") == 0)
+		rc = do_phone(s, argc - 3, argv + 3);
 	else {
 		fprintf(stderr, "mkmsg: unknown record %s\n", argv[2]);
 		rc = 64;

@@ -19,6 +19,14 @@ mk() {
 	fi
 }
 
+# flat FILE: FILE with its folded lines joined (into $T/flat), so a check
+# does not depend on where the 80-column folding fell
+flat() {
+	awk '/^     +[^ ]/ && NR > 1 { sub(/^ +/, ""); line = line " " $0; next }
+	    { if (NR > 1) print line; line = $0 } END { print line }' "$1" \
+	    > "$T/flat"
+}
+
 # width FILE: the longest line in code points
 width() {
 	"$PYTHON3" -c 'import sys; print(max([len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8", errors="replace")] or [0]))' "$1"
@@ -213,6 +221,123 @@ run trace frank@example.com --json
 is_eq "$(pyq "$T/out" '(lambda m: (m["applied"], m["recipients"][0]["outcome"], m["events"][1]["outcome"]))(j["messages"][0])')" \
     "(False, 'delivered', 'monitor')" "--json monitor: applied false, tagged outcome monitor"
 
+# ---- every step of one notification: bounce, report, suppression, fallback ----
+T6=1ffffffffffffffffffffffffffffffff	# bounced, fell back to SMS
+T7=1gggggggggggggggggggggggggggggggg	# delivered, then a complaint
+T8=1hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh	# fallback skipped / cancelled / uncertain
+run contact add fb@example.com --phone +4915199990000 --name 'Fiona Back'
+is_rc 0 "setup: fiona"
+run consent grant +4915199990000 sms
+is_rc 0 "setup: fiona grants sms"
+mk event kind=decision qid=4FFF6 to=fb@example.com rule=default-consent-yes \
+    "detail=$ALLOW" time=$(at 500)
+mk message token=$T6 qid=4FFF6 sender=noreply@shop.example \
+    'subject=Your code is 1234' time=$(at 501) \
+    'rcpt=fb@example.com|allowed|default-consent-yes||1'
+mk delivery qid=4FFF6 to=fb@example.com status=bounced dsn=5.1.1 \
+    'relay=mx.fb.example[192.0.2.20]:25' 'diag=550 5.1.1 <fb@example.com>: mailbox unknown' \
+    time=$(at 502)
+mk event kind=bounce token=$T6 to=fb@example.com rule=suppressed \
+    'detail=bad address, suppressed: failed 5.1.1 userunknown (hard) from mx.fb.example (550 5.1.1 mailbox unknown)' \
+    time=$(at 503)
+mk event kind=suppress to=fb@example.com \
+    'detail=email suppression added: reason userunknown; source dsn; evidence '$T6 \
+    time=$(at 503)
+i=0
+for step in queued held sending retry sending sent receipt; do
+	case $step in
+	queued) d='trigger bounced (5.1.1 userunknown); sms via kannel to +4915199990000 (contact); 1 segment gsm7' ;;
+	held) d='quiet hours: held until 07:00' ;;
+	sending) d='attempt via kannel' ;;
+	retry) d='attempt 1 via kannel: 503 Service Unavailable; next attempt in 30s' ;;
+	sent) d='sent via sms kannel to +4915199990000: provider id k-4711; 1 segment gsm7; 202 Accepted (0.012s)' ;;
+	receipt) d='delivered: kannel status 1' ;;
+	esac
+	i=$((i + 1))
+	mk event kind=fallback token=$T6 to=fb@example.com rule=$step "detail=$d" \
+	    time=$(at $((510 + i * 10)))
+done
+mk event kind=decision qid=4GGG7 to=fb@example.com rule=default-consent-yes \
+    "detail=$ALLOW" time=$(at 600)
+mk message token=$T7 qid=4GGG7 sender=noreply@shop.example \
+    'subject=Weekly offers' time=$(at 601) \
+    'rcpt=fb@example.com|allowed|default-consent-yes||1'
+mk delivery qid=4GGG7 to=fb@example.com status=sent dsn=2.0.0 \
+    relay=mx.fb.example time=$(at 602)
+mk event kind=complaint token=$T7 to=fb@example.com rule=consent-revoked \
+    'detail=complaint, email consent revoked: abuse feedback-type abuse from fbl.example' \
+    time=$(at 700)
+mk event kind=report token=$T7 to=fb@example.com rule=recorded \
+    'detail=auto-reply (not a failure): autoreply' time=$(at 701)
+mk message token=$T8 qid=4HHH8 sender=noreply@shop.example \
+    'subject=Three more' time=$(at 800) \
+    'rcpt=s1@example.com|allowed|default-consent-yes||1' \
+    'rcpt=s2@example.com|allowed|default-consent-yes||1' \
+    'rcpt=s3@example.com|allowed|default-consent-yes||1' \
+    'rcpt=s4@example.com|allowed|default-consent-yes||1'
+mk event kind=fallback token=$T8 to=s1@example.com rule=skipped \
+    'detail=trigger timeout (not confirmed in 15m); not sent: no phone' time=$(at 900)
+mk event kind=fallback token=$T8 to=s2@example.com rule=cancelled \
+    'detail=email delivery confirmed first' time=$(at 901)
+mk event kind=fallback token=$T8 to=s3@example.com rule=uncertain \
+    'detail=the daemon stopped during the request; not resent' time=$(at 902)
+mk event kind=fallback token=$T8 to=s4@example.com rule=failed \
+    'detail=refused by kannel (permanent): 400 bad number' time=$(at 903)
+
+run trace fb@example.com
+is_rc 0 "trace a contact with every kind of step"
+flat "$T/out"
+has "$T/flat" "delivery  bounced    dsn=5.1.1 relay=mx.fb.example[192.0.2.20]:25" \
+    "delivery step: status, dsn, remote MTA"
+has "$T/flat" "mailbox unknown" "with the remote's diagnostic"
+has "$T/flat" "bounce    suppressed bad address, suppressed: failed 5.1.1" \
+    "bounce report step: what intake did and what the report said"
+for step in queued held sending retry sent receipt; do
+	check "grep -Eq '^  [0-9TZ:-]+  fallback  $step ' '$T/flat'" "fallback step $step: time, step, evidence"
+done
+has "$T/flat" "provider id k-4711" "the provider's id is shown"
+has "$T/flat" "delivered: kannel status 1" "the receipt is shown"
+check "awk '/fallback  queued/{a=NR} /fallback  sent/{b=NR} /fallback  receipt/{c=NR} END{exit !(a && b && c && a < b && b < c)}' '$T/flat'" \
+    "fallback steps in time order"
+has "$T/flat" "=> bounced at 2023-11-14T22:21:42Z, dsn 5.1.1 from mx.fb.example[192.0.2.20]:25: 550 5.1.1" \
+    "verdict: bounced, with dsn, remote MTA and diagnostic"
+has "$T/flat" "; fallback sent at 2023-11-14T22:22:50Z, provider id k-4711; receipt at 2023-11-14T22:23:00Z: delivered: kannel status 1" \
+    "verdict: the fallback, its provider id and its receipt"
+has "$T/flat" "complaint consent-revoked complaint, email consent revoked" "complaint step"
+has "$T/flat" "; complaint at 2023-11-14T22:25:00Z (consent-revoked)" "verdict: delivered, then a complaint"
+has "$T/flat" "report    recorded   auto-reply" "another report kind is shown"
+has "$T/flat" "suppress  added      email suppression added: reason userunknown" \
+    "suppression step with its outcome"
+has "$T/flat" "contact   added      contact added" "history: contact outcome"
+has "$T/flat" "consent   granted    sms consent granted" "history: consent outcome"
+w=$(width "$T/out")
+check "[ '$w' -le 80 ]" "text fits 80 columns (widest line: $w)"
+
+run trace fb@example.com --json
+json_ok "$T/out" "--json valid"
+is_eq "$(pyq "$T/out" '[e["kind"] + ":" + (e["rule"] or "") for m in j["messages"] if m["token"] == "'$T6'" for e in m["events"]]')" \
+    "['decision:default-consent-yes', 'tagged:default-consent-yes', 'queued:default-consent-yes', 'delivery:bounced', 'bounce:suppressed', 'fallback:queued', 'fallback:held', 'fallback:sending', 'fallback:retry', 'fallback:sending', 'fallback:sent', 'fallback:receipt']" \
+    "--json: every step of the bounced message, in order"
+is_eq "$(pyq "$T/out" '[(r["outcome"], r["fallback"]["step"], r["fallback"]["provider_id"], r["fallback"]["receipt"], r["fallback"]["sent_time"]) for m in j["messages"] if m["token"] == "'$T6'" for r in m["recipients"]]')" \
+    "[('bounced', 'sent', 'k-4711', 'delivered: kannel status 1', '2023-11-14T22:22:50Z')]" \
+    "--json: the recipient's fallback summary"
+is_eq "$(pyq "$T/out" '[(r["outcome"], r["fallback"]) for m in j["messages"] if m["token"] == "'$T7'" for r in m["recipients"]]')" \
+    "[('delivered', None)]" "--json: fallback null when none"
+is_eq "$(pyq "$T/out" '[(e["kind"], e["outcome"]) for e in j["events"]]')" \
+    "[('suppress', 'added'), ('contact', 'added'), ('consent', 'granted')]" \
+    "--json history: each with its outcome"
+
+run trace $T8
+is_rc 0 "trace a message whose fallbacks did not send"
+flat "$T/out"
+for x in s1:skipped s2:cancelled s3:uncertain s4:failed; do
+	has "$T/flat" "=> ${x%%:*}@example.com: queued as 4HHH8, no delivery status yet; fallback ${x#*:} at" \
+	    "verdict names fallback ${x#*:}"
+done
+run trace $T8 --json
+is_eq "$(pyq "$T/out" '[r["fallback"]["step"] for r in j["messages"][0]["recipients"]]')" \
+    "['skipped', 'cancelled', 'uncertain', 'failed']" "--json fallback steps per recipient"
+
 # ---- a cut timeline -----------------------------------------------------------
 mk event kind=consent to=many@example.com 'detail=email consent granted' \
     time=$(at 0) count=20005
@@ -278,6 +403,8 @@ has "$T/err" "unknown option --frob" "option named"
 run trace --help
 is_rc 0 "--help"
 has "$T/out" "kind_of_key" "--help documents the JSON fields"
-has "$T/out" "recipients: [{address, outcome, verdict}]" "--help documents verdicts"
+has "$T/out" "recipients: [{address, outcome, verdict," "--help documents verdicts"
+has "$T/out" "provider_id, receipt, receipt_time}" "--help documents the fallback summary"
+has "$T/out" "skipped cancelled uncertain receipt" "--help lists the fallback steps"
 
 done_testing

@@ -595,10 +595,18 @@ test_email_state(struct nf_store *s)
 	nf_store_consent_set(s, c.id, NF_CH_EMAIL, NF_CONSENT_NONE, "ctl", 0);
 	nf_store_email_state(s, "u4@state.test", &st);
 	is_int(st.email_consent, NF_CONSENT_NONE, "cleared consent is none");
-	nf_store_contact_remove(s, "u7@state.test");
+	/* erasure keeps a suppression only as a keyed hash: no key, no
+	 * erasure (tests/unit/t_erase.c tests the rest) */
+	is_int(nf_store_contact_remove(s, "u7@state.test"), NF_STORE_ERR,
+	    "erasing a suppressed contact needs the erasure key");
+	nf_store_erase_key_set((const unsigned char *)"t_store erasure key",
+	    19);
+	is_int(nf_store_contact_remove(s, "u7@state.test"), NF_STORE_OK,
+	    "erased with the key (%s)", nf_store_errmsg(s));
 	nf_store_email_state(s, "u7@state.test", &st);
 	ok(!st.has_contact && st.email_consent == NF_CONSENT_NONE &&
 	    st.suppressed, "removed contact: suppression stays, rest goes");
+	nf_store_erase_key_set(NULL, 0);
 	nf_store_suppress_remove(s, "u1@state.test", NF_CH_EMAIL);
 	nf_store_email_state(s, "u1@state.test", &st);
 	ok(!st.has_contact && !st.suppressed, "unsuppressed: nothing left");

@@ -1,0 +1,1 @@
+# ctl/doctor.mk - notifilterctl doctor (issue 6)

@@ -1,0 +1,1 @@
+# ctl/report.mk - notifilterctl report and digest (issue 6)

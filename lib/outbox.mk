@@ -1,0 +1,1 @@
+# lib/outbox.mk - the fallback outbox in the store, fallback policy (issue 5)

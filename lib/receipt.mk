@@ -1,0 +1,1 @@
+# lib/receipt.mk - provider delivery receipts: store side and receiver (issue 5)

@@ -1,0 +1,889 @@
+/*
+ * store_erase.c - erasing a contact (issue 6) in the SQLite backend of
+ * store.h: the process-wide erasure key, the keyed hashes kept in table
+ * `erased`, the erasure itself, and the erased rows' upkeep for
+ * `suppress list|remove`.  The hot-path lookup of erased rows is in
+ * store_sqlite.c (nf_st_erased_match), next to the one it follows.
+ *
+ * Why hashes: an address that bounced or complained must stay blocked
+ * after its owner asked to be forgotten.  A keyed hash (HMAC-SHA256 under
+ * a key derived from SecretFile) answers "is this address erased?" for
+ * whoever holds the key, and gives nothing to someone who only has the
+ * database file: an unkeyed hash of an address is reversed by guessing.
+ *
+ * Ownership: the key lives in static storage, written by
+ * nf_store_erase_key_set (once at start, before threads) and read under a
+ * mutex by hashers, wiped when replaced or forgotten.  Every other function
+ * works on the caller's handle.
+ *
+ * Failures: the erasure is one transaction (a SAVEPOINT inside the
+ * caller's): a failure leaves everything as it was.  It refuses, changing
+ * nothing, when it would have to keep a hash and no key is set.  Statements
+ * are prepared per call: erasure is a rare administrator's command, and
+ * its scans of the event and report text (which may name an address
+ * anywhere) cost more than any preparing.
+ */
+#include "store_sqlite.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define KEY_LEN 32		/* SHA-256 output */
+#define KEYCHECK_STATE "erase.keycheck"
+#define KEYCHECK_TEXT "notifilter erasure key check"
+#define KEEP_MAX 8		/* email + 3 phone channels, and room */
+
+#define SHA256_BLOCK 64
+
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char erase_key[KEY_LEN];
+static atomic_int key_ready;
+/*
+ * HMAC's two hash states after the key block (RFC 2104: inner after
+ * K^ipad, outer after K^opad), made once per key: an address's hash is
+ * then two copies, two updates and two finals.  OpenSSL's one-shot HMAC()
+ * looks the algorithm up on every call, which tripled the cost of the
+ * hot path's lookup of an unknown address once erased rows exist.
+ */
+static EVP_MD_CTX *key_inner, *key_outer;
+
+/* Replace the templates for key k (NULL: drop them); under key_lock. */
+static int
+templates_set(const unsigned char *k)
+{
+	unsigned char pad[SHA256_BLOCK];
+	EVP_MD_CTX *in = NULL, *out = NULL;
+	size_t i;
+	int ok = 1;
+
+	if (k != NULL) {
+		in = EVP_MD_CTX_new();
+		out = EVP_MD_CTX_new();
+		for (i = 0; i < sizeof pad; i++)
+			pad[i] = (unsigned char)((i < KEY_LEN ? k[i] : 0) ^ 0x36);
+		ok = in != NULL && out != NULL &&
+		    EVP_DigestInit_ex(in, EVP_sha256(), NULL) == 1 &&
+		    EVP_DigestUpdate(in, pad, sizeof pad) == 1;
+		for (i = 0; i < sizeof pad; i++)
+			pad[i] = (unsigned char)((i < KEY_LEN ? k[i] : 0) ^ 0x5c);
+		ok = ok && EVP_DigestInit_ex(out, EVP_sha256(), NULL) == 1 &&
+		    EVP_DigestUpdate(out, pad, sizeof pad) == 1;
+		OPENSSL_cleanse(pad, sizeof pad);
+		if (!ok) {
+			EVP_MD_CTX_free(in);
+			EVP_MD_CTX_free(out);
+			in = out = NULL;
+		}
+	}
+	EVP_MD_CTX_free(key_inner);
+	EVP_MD_CTX_free(key_outer);
+	key_inner = in;
+	key_outer = out;
+	return ok ? 0 : -1;
+}
+
+/* ---- the key and the hash ------------------------------------------------ */
+
+int
+nf_store_erase_key_set(const unsigned char *secret, size_t len)
+{
+	unsigned char k[EVP_MAX_MD_SIZE];
+	unsigned int klen = 0;
+	int rc = 0;
+
+	if (secret != NULL && len > 0 &&
+	    (HMAC(EVP_sha256(), secret, (int)len,
+	    (const unsigned char *)NF_STORE_ERASE_LABEL,
+	    sizeof NF_STORE_ERASE_LABEL - 1, k, &klen) == NULL ||
+	    klen != KEY_LEN))
+		rc = -1;
+	pthread_mutex_lock(&key_lock);
+	OPENSSL_cleanse(erase_key, sizeof erase_key);
+	if (rc == 0 && secret != NULL && len > 0) {
+		memcpy(erase_key, k, KEY_LEN);
+		rc = templates_set(erase_key);
+	} else
+		templates_set(NULL);
+	atomic_store(&key_ready, rc == 0 && secret != NULL && len > 0);
+	pthread_mutex_unlock(&key_lock);
+	OPENSSL_cleanse(k, sizeof k);
+	return rc;
+}
+
+int
+nf_store_erase_key_ready(void)
+{
+	return atomic_load_explicit(&key_ready, memory_order_acquire);
+}
+
+/* HMAC-SHA256 of data under the erasure key, as lower-case hex. */
+static int
+keyed_hex(const char *data, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mlen = 0, i;
+	EVP_MD_CTX *ci, *co;
+	int ok;
+
+	if (len < NF_STORE_HASH_MAX)
+		return -1;
+	ci = EVP_MD_CTX_new();
+	co = EVP_MD_CTX_new();
+	pthread_mutex_lock(&key_lock);
+	ok = ci != NULL && co != NULL && atomic_load(&key_ready) &&
+	    key_inner != NULL &&
+	    EVP_MD_CTX_copy_ex(ci, key_inner) == 1 &&
+	    EVP_MD_CTX_copy_ex(co, key_outer) == 1;
+	pthread_mutex_unlock(&key_lock);
+	/* H(K^opad || H(K^ipad || data)) */
+	ok = ok && EVP_DigestUpdate(ci, data, strlen(data)) == 1 &&
+	    EVP_DigestFinal_ex(ci, mac, &mlen) == 1 && mlen == KEY_LEN &&
+	    EVP_DigestUpdate(co, mac, mlen) == 1 &&
+	    EVP_DigestFinal_ex(co, mac, &mlen) == 1 && mlen == KEY_LEN;
+	EVP_MD_CTX_free(ci);
+	EVP_MD_CTX_free(co);
+	if (!ok)
+		return -1;
+	for (i = 0; i < KEY_LEN; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 0xf];
+	}
+	out[2 * KEY_LEN] = '\0';
+	return 0;
+}
+
+int
+nf_store_erase_hash(const char *key, char *out, size_t len)
+{
+	if (key == NULL || key[0] == '\0')
+		return -1;
+	return keyed_hex(key, out, len);
+}
+
+int
+nf_store_erase_key_check(struct nf_store *s, int *match)
+{
+	char want[NF_STORE_HASH_MAX], have[NF_STORE_HASH_MAX + 1];
+	int rc;
+
+	*match = 1;
+	if (keyed_hex(KEYCHECK_TEXT, want, sizeof want) != 0)
+		return NF_STORE_OK;	/* no key: nothing to compare */
+	rc = nf_store_state_get(s, KEYCHECK_STATE, have, sizeof have);
+	if (rc == NF_STORE_NOTFOUND)
+		return NF_STORE_OK;
+	if (rc != NF_STORE_OK)
+		return rc;
+	*match = strcmp(want, have) == 0;
+	return NF_STORE_OK;
+}
+
+/* ---- statements ------------------------------------------------------------ */
+
+static const char sql_sup_of[] =
+	"SELECT address, channel, reason FROM suppressions"
+	" WHERE address = ?1 OR address = ?2";
+static const char sql_sup_delete[] =
+	"DELETE FROM suppressions WHERE address = ?1 OR address = ?2";
+static const char sql_revoked[] =
+	"SELECT channel FROM consent WHERE contact_id = ?1 AND state = 'revoked'";
+static const char sql_erased_put[] =
+	"INSERT INTO erased(hash, channel, reason, time) VALUES (?1, ?2, ?3, ?4)"
+	" ON CONFLICT(hash, channel) DO UPDATE SET reason = excluded.reason,"
+	" time = excluded.time";
+static const char sql_outbox_delete[] =
+	"DELETE FROM outbox WHERE lower(recipient) = lower(?1)"
+	" OR recipient = ?2 OR phone = ?2";
+/* report rows about the address (the trigger on contacts does the same
+ * when a contact goes; a bare recipient has no contact row) */
+static const char sql_report_blank[] =
+	"UPDATE reports SET excerpt = NULL, env_recipient = NULL"
+	" WHERE id IN (SELECT report_id FROM report_recipients"
+	" WHERE address = lower(?1))";
+static const char sql_report_rcpt_delete[] =
+	"DELETE FROM report_recipients WHERE address = lower(?1)";
+/* text that may name the address anywhere: candidates by instr(), then
+ * checked in C for whole-address boundaries (see mentions()) */
+static const char sql_events_scan[] =
+	"SELECT id, address, detail FROM events"
+	" WHERE instr(lower(address), ?1) > 0 OR instr(lower(detail), ?1) > 0";
+static const char sql_event_delete[] = "DELETE FROM events WHERE id = ?1";
+static const char sql_reports_scan[] =
+	"SELECT id, env_recipient, excerpt FROM reports"
+	" WHERE instr(lower(env_recipient), ?1) > 0"
+	" OR instr(lower(excerpt), ?1) > 0";
+static const char sql_report_blank_id[] =
+	"UPDATE reports SET excerpt = NULL, env_recipient = NULL WHERE id = ?1";
+static const char sql_rr_scan[] =
+	"SELECT id, diagnostic, remote_mta FROM report_recipients"
+	" WHERE instr(lower(diagnostic), ?1) > 0";
+static const char sql_rr_blank_id[] =
+	"UPDATE report_recipients SET diagnostic = NULL WHERE id = ?1";
+static const char sql_erased_all[] =
+	"SELECT hash, channel, reason, time FROM erased ORDER BY time, hash";
+static const char sql_erased_prefix[] =
+	"SELECT DISTINCT hash FROM erased WHERE substr(hash, 1, ?2) = ?1"
+	" AND (?3 IS NULL OR channel = ?3) LIMIT 2";
+static const char sql_erased_delete[] =
+	"DELETE FROM erased WHERE hash = ?1 AND (?2 IS NULL OR channel = ?2)";
+
+static sqlite3_stmt *
+prep(struct nf_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	nf_store_release(s);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		nf_st_fail(s, rc, "preparing an erasure statement");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Run a prepared statement with bound parameters to its end; adds the
+ * rows it changed to *rows (if not NULL); finalizes it. */
+static int
+run(struct nf_store *s, sqlite3_stmt *st, int64_t *rows, const char *what)
+{
+	int rc;
+
+	if (st == NULL)
+		return NF_STORE_ERR;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return nf_st_fail(s, rc, what);
+	if (rows != NULL)
+		*rows += sqlite3_changes(s->db);
+	return NF_STORE_OK;
+}
+
+static int
+bind2(sqlite3_stmt *st, const char *a, const char *b)
+{
+	if (st == NULL)
+		return SQLITE_ERROR;
+	nf_st_bind_opt(st, 1, a);
+	return nf_st_bind_opt(st, 2, b);
+}
+
+/* ---- whole-address matching ------------------------------------------------ */
+
+/* Characters that may continue an address or a number on either side, so
+ * "jane@example.com" is not found inside "mary.jane@example.com" nor
+ * "+4915112" inside "+49151123". */
+static int
+addr_char(int c)
+{
+	return c != '\0' && (isalnum(c) || c >= 0x80 ||
+	    strchr("!#$%&'*+/?^_`{|}~.-", c) != NULL);
+}
+
+/* Does text name needle (lower case) as a whole address or number? */
+static int
+mentions(const char *text, const char *needle, int digits)
+{
+	size_t n = strlen(needle), i, tl;
+	int before, after;
+
+	if (text == NULL || n == 0)
+		return 0;
+	tl = strlen(text);
+	for (i = 0; i + n <= tl; i++) {
+		if (digits ? strncmp(text + i, needle, n) != 0 :
+		    strncasecmp(text + i, needle, n) != 0)
+			continue;
+		before = i > 0 ? (unsigned char)text[i - 1] : ' ';
+		after = (unsigned char)text[i + n];
+		if (digits) {
+			if (!isdigit(before) && !isdigit(after))
+				return 1;
+			continue;
+		}
+		/* a sentence's full stop after the address is no part of it */
+		if (after == '.' && !addr_char((unsigned char)text[i + n + 1]))
+			after = ' ';
+		if (!addr_char(before) && (after == '\0' || !addr_char(after)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Rows of one scan (sql: id and two text columns, needle bound as ?1)
+ * whose text names the needle: each is erased with `act` (id bound as ?1).
+ */
+static int
+scan(struct nf_store *s, const char *sql, const char *act,
+    const char *needle, int digits, int64_t *rows, const char *what)
+{
+	sqlite3_stmt *st, *del;
+	int64_t *ids = NULL, *more;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	if ((st = prep(s, sql)) == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_text(st, 1, needle, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!mentions((const char *)sqlite3_column_text(st, 1), needle,
+		    digits) && !mentions((const char *)sqlite3_column_text(st,
+		    2), needle, digits))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((more = realloc(ids, cap * sizeof *ids)) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			ids = more;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return nf_st_fail(s, rc, what);
+	}
+	/* deleting while the scan steps would be undefined: after it */
+	for (i = 0, rc = NF_STORE_OK; i < n && rc == NF_STORE_OK; i++) {
+		if ((del = prep(s, act)) == NULL) {
+			rc = NF_STORE_ERR;
+			break;
+		}
+		sqlite3_bind_int64(del, 1, ids[i]);
+		rc = run(s, del, rows, what);
+	}
+	free(ids);
+	return rc;
+}
+
+/* ---- what is kept ---------------------------------------------------------- */
+
+struct keep {
+	const char *addr;		/* the contact's email or phone */
+	enum nf_channel ch;
+	char reason[NF_STORE_TEXT_MAX];
+};
+
+/* Add or, for a suppression, overrule a revocation of the same pair. */
+static void
+keep_add(struct keep *k, size_t *n, const char *addr, enum nf_channel ch,
+    const char *reason, int suppression)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (k[i].ch == ch && strcmp(k[i].addr, addr) == 0) {
+			if (suppression)
+				snprintf(k[i].reason, sizeof k[i].reason, "%s",
+				    reason);
+			return;
+		}
+	if (*n == KEEP_MAX)
+		return;		/* one row per channel: cannot happen */
+	k[*n].addr = addr;
+	k[*n].ch = ch;
+	snprintf(k[*n].reason, sizeof k[*n].reason, "%s", reason);
+	(*n)++;
+}
+
+static int
+collect_keep(struct nf_store *s, int64_t contact, const char *email,
+    const char *phone, struct keep *k, size_t *n)
+{
+	sqlite3_stmt *st;
+	enum nf_channel ch;
+	const char *a, *r;
+	int rc;
+
+	*n = 0;
+	if ((st = prep(s, sql_sup_of)) == NULL)
+		return NF_STORE_ERR;
+	bind2(st, email, phone);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a = (const char *)sqlite3_column_text(st, 0);
+		r = (const char *)sqlite3_column_text(st, 2);
+		if (a == NULL || nf_channel_parse((const char *)
+		    sqlite3_column_text(st, 1), &ch) != 0)
+			continue;
+		/* the reason is the suppression's word, never an address */
+		keep_add(k, n, strcmp(a, email) == 0 ? email : phone, ch,
+		    r && r[0] ? r : "suppressed", 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return nf_st_fail(s, rc, "reading suppressions to erase");
+	if (contact == 0)
+		return NF_STORE_OK;
+	if ((st = prep(s, sql_revoked)) == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_int64(st, 1, contact);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nf_channel_parse((const char *)sqlite3_column_text(st, 0),
+		    &ch) != 0)
+			continue;
+		a = ch == NF_CH_EMAIL ? email : phone;
+		if (a[0] != '\0')
+			keep_add(k, n, a, ch, NF_STORE_ERASED_REVOKED, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return nf_st_fail(s, rc, "reading consent to erase");
+	return NF_STORE_OK;
+}
+
+static int
+write_keep(struct nf_store *s, const struct keep *k, size_t n, int64_t now,
+    int64_t *rows)
+{
+	char hash[NF_STORE_HASH_MAX], have[NF_STORE_HASH_MAX + 1];
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (nf_store_erase_hash(k[i].addr, hash, sizeof hash) != 0)
+			return nf_st_error(s, NF_STORE_ERR, "%s: cannot compute "
+			    "the erasure hash", s->path);
+		if ((st = prep(s, sql_erased_put)) == NULL)
+			return NF_STORE_ERR;
+		sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, nf_channel_name(k[i].ch), -1,
+		    SQLITE_STATIC);
+		nf_st_bind_cut(st, 3, k[i].reason, NF_STORE_TEXT_MAX - 1);
+		sqlite3_bind_int64(st, 4, now);
+		if ((rc = run(s, st, rows, "keeping an erased address")) !=
+		    NF_STORE_OK)
+			return rc;
+	}
+	if (n == 0)
+		return NF_STORE_OK;
+	/* the first rows record which key wrote them (see key_check) */
+	rc = nf_store_state_get(s, KEYCHECK_STATE, have, sizeof have);
+	if (rc != NF_STORE_NOTFOUND)
+		return rc;
+	if (keyed_hex(KEYCHECK_TEXT, hash, sizeof hash) != 0)
+		return nf_st_error(s, NF_STORE_ERR, "%s: cannot compute the "
+		    "erasure key check", s->path);
+	return nf_store_state_set(s, KEYCHECK_STATE, hash);
+}
+
+/* ---- the erasure ------------------------------------------------------------- */
+
+/* Everything but the contact's own rows (store_rows.c does those). */
+static int
+erase_records(struct nf_store *s, const char *email, const char *phone,
+    int64_t *rows)
+{
+	char needle[NF_STORE_EMAIL_MAX];
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	st = prep(s, sql_outbox_delete);
+	bind2(st, email, phone);
+	if ((rc = run(s, st, rows, "erasing outbox rows")) != NF_STORE_OK)
+		return rc;
+	if (email[0] != '\0') {
+		st = prep(s, sql_report_blank);
+		if (st != NULL)
+			nf_st_bind_opt(st, 1, email);
+		if ((rc = run(s, st, rows, "erasing report excerpts")) !=
+		    NF_STORE_OK)
+			return rc;
+		st = prep(s, sql_report_rcpt_delete);
+		if (st != NULL)
+			nf_st_bind_opt(st, 1, email);
+		if ((rc = run(s, st, rows, "erasing report rows")) !=
+		    NF_STORE_OK)
+			return rc;
+		for (i = 0; email[i] && i + 1 < sizeof needle; i++)
+			needle[i] = (char)tolower((unsigned char)email[i]);
+		needle[i] = '\0';
+		if ((rc = scan(s, sql_events_scan, sql_event_delete, needle, 0,
+		    rows, "erasing events naming the address")) ||
+		    (rc = scan(s, sql_reports_scan, sql_report_blank_id, needle,
+		    0, rows, "erasing report excerpts naming the address")) ||
+		    (rc = scan(s, sql_rr_scan, sql_rr_blank_id, needle, 0, rows,
+		    "erasing diagnostics naming the address")))
+			return rc;
+	}
+	if (phone[0] != '\0') {
+		/* the digits: text may write the number without its '+' */
+		const char *d = phone[0] == '+' ? phone + 1 : phone;
+
+		if ((rc = scan(s, sql_events_scan, sql_event_delete, d, 1, rows,
+		    "erasing events naming the phone")) ||
+		    (rc = scan(s, sql_reports_scan, sql_report_blank_id, d, 1,
+		    rows, "erasing report excerpts naming the phone")))
+			return rc;
+	}
+	st = prep(s, sql_sup_delete);
+	bind2(st, email, phone);
+	return run(s, st, rows, "erasing suppressions");
+}
+
+/* PRAGMA secure_delete: read (0, 1, 2 = fast) or set. */
+static int
+secure_delete(struct nf_store *s, int set)
+{
+	static const char *const sql[] = {
+		"PRAGMA secure_delete = 0", "PRAGMA secure_delete = 1",
+		"PRAGMA secure_delete = FAST"
+	};
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (set >= 0 && set <= 2)
+		return sqlite3_exec(s->db, sql[set], NULL, NULL, NULL) ==
+		    SQLITE_OK ? set : -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA secure_delete", -1, &st, NULL)
+	    != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+nf_store_contact_erase(struct nf_store *s, const char *key,
+    struct nf_erase_result *out)
+{
+	struct nf_erase_result local;
+	struct nf_contact *c;
+	struct keep k[KEEP_MAX];
+	struct nf_tx tx;
+	const char *email, *phone;
+	int64_t now = (int64_t)time(NULL);
+	size_t nk = 0;
+	int rc, outer, was;
+
+	if (out == NULL)
+		out = &local;
+	memset(out, 0, sizeof *out);
+	if (key == NULL || key[0] == '\0')
+		return nf_st_error(s, NF_STORE_NOTFOUND, "%s: empty contact key",
+		    s->path);
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return nf_st_error(s, NF_STORE_ERR, "%s: out of memory",
+		    s->path);
+	nf_store_release(s);
+	outer = !sqlite3_get_autocommit(s->db);
+	was = secure_delete(s, -1);
+	if (secure_delete(s, 1) != 1) {
+		free(c);
+		return nf_st_fail(s, sqlite3_errcode(s->db), "turning "
+		    "secure_delete on");
+	}
+	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
+		goto out;
+	rc = nf_store_contact_find(s, key, c);
+	if (rc == NF_STORE_NOTFOUND) {
+		/* no contact: still erase what records name the address */
+		memset(c, 0, sizeof *c);
+		snprintf(key[0] == '+' ? c->phone : c->email, key[0] == '+' ?
+		    sizeof c->phone : sizeof c->email, "%s", key);
+		rc = NF_STORE_OK;
+	}
+	if (rc != NF_STORE_OK)
+		goto end;
+	out->contact_id = c->id;
+	email = c->email;
+	phone = c->phone;
+	if ((rc = collect_keep(s, c->id, email, phone, k, &nk)) != NF_STORE_OK)
+		goto end;
+	if (nk > 0 && !nf_store_erase_key_ready()) {
+		out->need_key = 1;
+		rc = nf_st_error(s, NF_STORE_ERR, "%s: %s has %zu suppression or "
+		    "revocation%s that must outlive the erasure as keyed hashes, "
+		    "but no erasure key is set (SecretFile): nothing was erased",
+		    s->path, key, nk, nk == 1 ? "" : "s");
+		goto end;
+	}
+	if ((rc = write_keep(s, k, nk, now, &out->rows)) != NF_STORE_OK ||
+	    (rc = erase_records(s, email, phone, &out->rows)) != NF_STORE_OK)
+		goto end;
+	out->kept = (int)nk;
+	rc = nf_st_erase_contact_rows(s, c, nk, &out->rows);
+	if (rc == NF_STORE_OK && c->id == 0 && out->rows == (int64_t)nk)
+		rc = nf_st_error(s, NF_STORE_NOTFOUND, "nothing is known about "
+		    "%s", key);
+end:
+	rc = nf_tx_end(s, &tx, rc);
+	if (rc == NF_STORE_OK && !outer) {
+		int nlog = 0, nckpt = 0;
+		int r = sqlite3_wal_checkpoint_v2(s->db, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
+
+		out->checkpointed = r == SQLITE_OK;
+		if (!out->checkpointed)
+			snprintf(out->checkpoint_err, sizeof out->checkpoint_err,
+			    "%s (another process is reading: the old pages stay "
+			    "in %s-wal until the next checkpoint)",
+			    sqlite3_errmsg(s->db), s->path);
+	}
+out:
+	if (was >= 0 && was != 1)
+		secure_delete(s, was);
+	OPENSSL_cleanse(c, sizeof *c);
+	free(c);
+	return rc;
+}
+
+/* ---- a contact added again ---------------------------------------------------- */
+
+/*
+ * An erased address that becomes a contact again gets its email_policy row
+ * back, and the hot path reads erased rows only for addresses without one:
+ * so the erased rows of its email and phone turn back into what they were
+ * (a suppression, a revoked consent), now that the address is stored in
+ * clear anyway, and go.  Without a key nothing can be matched.
+ */
+int
+nf_st_erased_restore(struct nf_store *s, int64_t contact, const char *email,
+    const char *phone)
+{
+	static const char sql_any[] = "SELECT EXISTS (SELECT 1 FROM erased)";
+	static const char sql_del[] = "DELETE FROM erased WHERE hash = ?1"
+	    " AND channel = ?2";
+	struct nf_suppression sup;
+	struct nf_erased e;
+	sqlite3_stmt *st;
+	enum nf_channel ch;
+	const char *addr;
+	int rc, any = 0;
+
+	if (!nf_store_erase_key_ready())
+		return NF_STORE_OK;
+	if ((st = prep(s, sql_any)) == NULL)
+		return NF_STORE_ERR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		any = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return nf_st_fail(s, rc, "looking up erased addresses");
+	for (ch = 0; any && ch < NF_CH_COUNT; ch++) {
+		addr = ch == NF_CH_EMAIL ? email : phone;
+		if (addr == NULL || addr[0] == '\0')
+			continue;
+		rc = nf_store_erased_find(s, addr, ch, &e);
+		if (rc == NF_STORE_NOTFOUND)
+			continue;
+		if (rc != NF_STORE_OK)
+			return rc;
+		if (strcmp(e.reason, NF_STORE_ERASED_REVOKED) == 0)
+			rc = nf_store_consent_set(s, contact, ch,
+			    NF_CONSENT_REVOKED, "erasure: revoked before the "
+			    "contact was erased", 0);
+		else {
+			memset(&sup, 0, sizeof sup);
+			snprintf(sup.address, sizeof sup.address, "%s", addr);
+			sup.channel = ch;
+			memcpy(sup.reason, e.reason, sizeof sup.reason);
+			snprintf(sup.source, sizeof sup.source, "erasure");
+			snprintf(sup.evidence, sizeof sup.evidence, "suppressed "
+			    "before the contact was erased");
+			sup.time = e.time;
+			rc = nf_store_suppress_add(s, &sup);
+		}
+		if (rc != NF_STORE_OK)
+			return rc;
+		if ((st = prep(s, sql_del)) == NULL)
+			return NF_STORE_ERR;
+		sqlite3_bind_text(st, 1, e.hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, nf_channel_name(ch), -1, SQLITE_STATIC);
+		if ((rc = run(s, st, NULL, "restoring an erased address")) !=
+		    NF_STORE_OK)
+			return rc;
+	}
+	return NF_STORE_OK;
+}
+
+/* ---- the milter's and the fallback's checks -------------------------------- */
+
+int
+nf_store_phone_suppressed(struct nf_store *s, const char *phone,
+    enum nf_channel ch, int *yes)
+{
+	struct nf_suppression sup;
+	int rc;
+
+	*yes = 0;
+	if ((unsigned)ch >= NF_CH_COUNT)
+		return nf_st_error(s, NF_STORE_ERR, "%s: unknown channel %d",
+		    s->path, (int)ch);
+	if (phone == NULL || phone[0] == '\0')
+		return NF_STORE_OK;
+	rc = nf_store_suppress_find(s, phone, ch, &sup);
+	if (rc == NF_STORE_OK) {
+		*yes = 1;
+		return NF_STORE_OK;
+	}
+	if (rc != NF_STORE_NOTFOUND)
+		return rc;
+	return nf_st_erased_match(s, phone, ch, NULL, 0, yes);
+}
+
+/* ---- erased rows for suppress list|remove ---------------------------------- */
+
+static int
+load_erased(struct nf_store *s, sqlite3_stmt *st, struct nf_erased *e)
+{
+	enum nf_channel ch = NF_CH_EMAIL;
+	int rc;
+
+	memset(e, 0, sizeof *e);
+	rc = nf_st_col(s, st, 0, e->hash, sizeof e->hash, "erased hash");
+	nf_channel_parse((const char *)sqlite3_column_text(st, 1), &ch);
+	e->channel = ch;
+	if (rc == NF_STORE_OK)
+		rc = nf_st_col(s, st, 2, e->reason, sizeof e->reason,
+		    "erased reason");
+	e->time = sqlite3_column_int64(st, 3);
+	return rc;
+}
+
+int
+nf_store_erased_each(struct nf_store *s,
+    int (*fn)(const struct nf_erased *, void *), void *arg)
+{
+	struct nf_erased e;
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	if ((st = prep(s, sql_erased_all)) == NULL)
+		return NF_STORE_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = load_erased(s, st, &e)) != NF_STORE_OK)
+			break;
+		if ((r = fn(&e, arg)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = nf_st_fail(s, rc, "listing erased addresses");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+nf_store_erased_find(struct nf_store *s, const char *key, enum nf_channel ch,
+    struct nf_erased *out)
+{
+	static const char sql[] = "SELECT hash, channel, reason, time FROM erased"
+	    " WHERE hash = ?1 AND channel = ?2";
+	char hash[NF_STORE_HASH_MAX];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((unsigned)ch >= NF_CH_COUNT)
+		return nf_st_error(s, NF_STORE_ERR, "%s: unknown channel %d",
+		    s->path, (int)ch);
+	if (nf_store_erase_hash(key, hash, sizeof hash) != 0)
+		return nf_st_error(s, NF_STORE_NOTFOUND, "no erasure key set");
+	if ((st = prep(s, sql)) == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, nf_channel_name(ch), -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = load_erased(s, st, out);
+	else if (rc == SQLITE_DONE)
+		rc = nf_st_error(s, NF_STORE_NOTFOUND, "not erased on %s",
+		    nf_channel_name(ch));
+	else
+		rc = nf_st_fail(s, rc, "looking up an erased address");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+nf_store_erased_remove(struct nf_store *s, const char *hex, enum nf_channel ch,
+    int *n)
+{
+	char pre[NF_STORE_HASH_MAX], hash[NF_STORE_HASH_MAX], detail[256];
+	const char *chname = (unsigned)ch < NF_CH_COUNT ? nf_channel_name(ch) :
+	    NULL;
+	struct nf_event ev;
+	struct nf_tx tx;
+	sqlite3_stmt *st;
+	size_t i, len = hex ? strlen(hex) : 0;
+	int rc, found = 0;
+	int64_t rows = 0;
+
+	*n = 0;
+	if (len < NF_STORE_ERASED_SHOW || len >= sizeof pre)
+		return nf_st_error(s, NF_STORE_NOTFOUND, "an erased entry is "
+		    "named by %d to 64 hex digits", NF_STORE_ERASED_SHOW);
+	for (i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)hex[i]))
+			return nf_st_error(s, NF_STORE_NOTFOUND, "\"%s\" is not "
+			    "hexadecimal", hex);
+		pre[i] = (char)tolower((unsigned char)hex[i]);
+	}
+	pre[len] = '\0';
+	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
+		return rc;
+	if ((st = prep(s, sql_erased_prefix)) == NULL) {
+		rc = NF_STORE_ERR;
+		goto end;
+	}
+	sqlite3_bind_text(st, 1, pre, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)len);
+	nf_st_bind_opt(st, 3, chname);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (found++ == 0)	/* a hash column is 64 hex digits */
+			snprintf(hash, sizeof hash, "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = nf_st_fail(s, rc, "looking up an erased address");
+		goto end;
+	}
+	if (found == 0) {
+		rc = nf_st_error(s, NF_STORE_NOTFOUND, "no erased entry erased:%s"
+		    "%s%s", pre, chname ? " on " : "", chname ? chname : "");
+		goto end;
+	}
+	if (found > 1) {
+		rc = nf_st_error(s, NF_STORE_CONFLICT, "erased:%s names more "
+		    "than one erased address: give more of its hex digits (see "
+		    "suppress list --json)", pre);
+		goto end;
+	}
+	if ((st = prep(s, sql_erased_delete)) == NULL) {
+		rc = NF_STORE_ERR;
+		goto end;
+	}
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	nf_st_bind_opt(st, 2, chname);
+	if ((rc = run(s, st, &rows, "removing an erased address")) !=
+	    NF_STORE_OK)
+		goto end;
+	snprintf(detail, sizeof detail, "erased address erased:%.*s no longer "
+	    "suppressed on %s (%lld row%s)", NF_STORE_ERASED_SHOW, hash,
+	    chname ? chname : "any channel", (long long)rows,
+	    rows == 1 ? "" : "s");
+	memset(&ev, 0, sizeof ev);
+	ev.kind = "suppress";
+	ev.detail = detail;
+	rc = nf_st_event_put(s, &ev, 0);
+	*n = (int)rows;
+end:
+	return nf_tx_end(s, &tx, rc);
+}
