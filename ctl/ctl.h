@@ -115,5 +115,8 @@ int nf_cmd_parse(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv);
 int nf_cmd_trace(struct nf_ctl *ctl, int argc, char **argv);
 extern const char nf_cmd_trace_doc[];	/* its --help text */
+int nf_cmd_report(struct nf_ctl *ctl, int argc, char **argv);	/* cmd_report.c */
+int nf_cmd_digest(struct nf_ctl *ctl, int argc, char **argv);	/* cmd_digest.c */
+int nf_cmd_doctor(struct nf_ctl *ctl, int argc, char **argv);	/* cmd_doctor.c */
 
 #endif

@@ -52,6 +52,14 @@ static const struct nf_ctl_cmd cmds[] = {
 	    "what bounce and complaint reports say, one line per recipient" },
 	{ NULL, "trace", nf_cmd_trace, "EMAIL|PHONE|TOKEN [--json]",
 	    nf_cmd_trace_doc },
+	{ NULL, "report", nf_cmd_report,
+	    "[--since DURATION] [--format text|json|csv|html]",
+	    "what happened to notifications: outcomes, reasons, domains, fallbacks" },
+	{ NULL, "digest", nf_cmd_digest, "[--since DURATION] [--to ADDRESS]",
+	    "mail the report to SupportAddress (text and HTML)" },
+	{ NULL, "doctor", nf_cmd_doctor,
+	    "[--json] [--resolver IP[:PORT]] [--outbound-ip IP]... [--timeout SECONDS] [--full]",
+	    "check config, store, socket, secret, DNS and channels" },
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 

@@ -396,6 +396,98 @@ int nf_store_recipient_status(struct nf_store *s, int64_t message,
 
 /* ---- report and digest figures (issue 6; lib/store_stats.c) ------------- */
 
+/*
+ * What `notifilterctl report` and `digest` show, read in ONE read
+ * transaction (a consistent snapshot) for the window [since, until].
+ *
+ * Three clocks, each the natural one for its figures:
+ *  - decisions: the milter's "decision" events in the window;
+ *  - outcomes, domains, categories, senders, failing recipients: the
+ *    recipients of the messages recorded in the window, with the status
+ *    they have now and the authenticated reports about them (whenever
+ *    those arrived), so a rate's numerator and denominator are the same
+ *    mail;
+ *  - reports (bounce reasons, forged reports) and fallbacks: rows made in
+ *    the window (reports.time, outbox.created).
+ * Every list is cut to `top` rows (at most NF_STATS_TOP_MAX), the largest
+ * first; `more` says how many were left out.  Only authenticated reports
+ * count in outcomes and reasons; the others are only counted
+ * (reports_unauth), because anyone can send one.
+ */
+#define NF_STATS_TOP_MAX 50
+#define NF_STATS_TOP_DEFAULT 10
+/* complaints per delivered message the large mailbox providers publish as
+ * the level not to reach (0.3 %) */
+#define NF_STATS_COMPLAINT_LIMIT 0.003
+/* spam-filter rejections per recipient: notifilter's own alert level */
+#define NF_STATS_SPAM_LIMIT 0.01
+
+/* one row of a list; which counters mean something depends on the list */
+struct nf_stats_row {
+	char key[NF_STORE_EMAIL_MAX];	/* domain, reason, rule, category ... */
+	int64_t total;		/* recipients, reports, failures, decisions */
+	int64_t delivered, deferred, bounced, expired, spam, pending,
+	    complaints;
+	int64_t last;		/* failing recipients: latest failure time */
+	char detail[NF_STORE_TEXT_MAX];	/* reasons: policy; failing
+					 * recipients: latest reason or dsn */
+	double spam_rate;	/* spam / total (domains) */
+	double complaint_rate;	/* complaints / delivered (domains) */
+	int spam_flag, complaint_flag;	/* at or past the limits above */
+};
+
+struct nf_stats_list {
+	struct nf_stats_row *row;	/* `top` rows, owned by struct nf_stats */
+	size_t n;
+	int64_t more;		/* rows of the full list not in row[] */
+};
+
+/* fallback rows of one channel ("sms", ..., "none" when none was chosen) */
+struct nf_stats_channel {
+	char channel[16];
+	int64_t pending, held, sending, sent, failed, cancelled, skipped,
+	    uncertain, total;
+	int64_t segments;	/* SMS segments of the rows sent */
+};
+
+struct nf_stats {
+	int64_t since, until;
+	size_t top;
+	/* the milter's decisions: allowed, blocked, and monitor mode's "would
+	 * have blocked" (let through) */
+	int64_t allowed, blocked, monitored;
+	struct nf_stats_list blocked_rules;	/* key = rule, total */
+	/* messages recorded, and their recipients by outcome (exclusive) */
+	int64_t messages, recipients, refused;	/* refused: rejected/dropped */
+	int64_t delivered, deferred, bounced, expired, spam, pending;
+	int64_t complaints;	/* recipients with an authenticated complaint */
+	double spam_rate, complaint_rate;
+	int spam_flag, complaint_flag;
+	struct nf_stats_list domains, categories, senders, failing;
+	/* reports received in the window */
+	int64_t reports, reports_unauth;	/* report recipients */
+	struct nf_stats_list reasons;	/* key = reason, detail = policy */
+	/* fallbacks made in the window, per channel */
+	struct nf_stats_channel channel[5];
+	size_t nchannel;
+	/* fb_held: waiting (pending, held, or being sent) */
+	int64_t fallbacks, fb_sent, fb_failed, fb_skipped, fb_held, segments;
+};
+
+/*
+ * Fill *out (which the call first clears; free it with nf_stats_free,
+ * also after a failure) for [since, until]; top 0 means
+ * NF_STATS_TOP_DEFAULT, more than NF_STATS_TOP_MAX is cut to it.  An empty
+ * store gives zeros.  NF_STORE_BUSY/ERR when the store cannot answer.
+ */
+int nf_store_stats(struct nf_store *s, int64_t since, int64_t until,
+    size_t top, struct nf_stats *out);
+void nf_stats_free(struct nf_stats *st);
+/* Tests only: the SQL text of the statement i (0, 1, ...), NULL past the
+ * last, to check each one's query plan. */
+const char *nf_stats_sql(size_t i);
+
+
 /* ---- erasure (issue 6; lib/store_erase.c) ------------------------------- */
 
 /*
