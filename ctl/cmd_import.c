@@ -35,6 +35,7 @@
 #include "addr.h"
 #include "csv.h"
 #include "ctl.h"
+#include "ctl_erase.h"
 #include "phone.h"
 
 #define IMP_MAX_FIELD 4096	/* bytes in one cell */
@@ -688,6 +689,15 @@ nf_cmd_contact_import(struct nf_ctl *ctl, int argc, char **argv)
 	im.country = conf->default_country;
 	if ((rc = nf_ctl_store(ctl, &im.store)) != NF_EX_OK)
 		goto out;
+	/* an erased address imported again gets its suppression or
+	 * revocation back in clear, as with contact add: the store needs the
+	 * erasure key for that (a SecretFile that cannot be read is said,
+	 * and the import goes on) */
+	{
+		int have = 0;
+
+		(void)nf_ctl_erase_key(ctl, &have);
+	}
 	if ((im.tmp = malloc(sizeof *im.tmp)) == NULL) {
 		rc = NF_EX_SOFTWARE;
 		goto out;

@@ -197,6 +197,19 @@ has "$T/out" "email     stranger@example.net  reason hasmoved, source erasure" \
 run suppress list
 check "! grep -Eq '^erased:[0-9a-f]{8} +email +hasmoved' '$T/out'" "and its erased entry is gone"
 
+# ---- an erased address that comes back through a CSV import --------------------------
+run suppress add returner@example.net --reason userunknown
+run contact remove returner@example.net
+is_rc 0 "erase another address"
+printf 'email,name\nreturner@example.net,Re Turner\n' > "$T/back.csv"
+run contact import "$T/back.csv"
+is_rc 0 "import it again"
+run contact show returner@example.net
+has "$T/out" "reason userunknown, source erasure" \
+    "an import restores its suppression too, as contact add does"
+"$MKMSG" "$DB" decide to=returner@example.net key="$KEY" > "$T/out" 2>&1
+has "$T/out" "block suppressed" "and it is still refused"
+
 kill $HOLDER 2>/dev/null
 wait $HOLDER 2>/dev/null
 done_testing
