@@ -6,7 +6,11 @@
  * number, "whatsapp:+NUMBER" which makes the recipient "whatsapp:+..." too,
  * or a Messaging Service SID "MG..." which is then sent as
  * MessagingServiceSid), optional base_url (default https://api.twilio.com,
- * changed only for tests and regional edges).
+ * changed only for tests and regional edges) and status_callback (the URL
+ * of our receipt listener, e.g. https://mx.example/twilio?key={key}: sent
+ * as StatusCallback with "{key}" replaced by the outbox row's key, so a
+ * status callback names its row even before its MessageSid is recorded;
+ * milter/receipt.c checks Twilio's signature over exactly this URL).
  *
  * Request: POST {base_url}/2010-04-01/Accounts/{account}/Messages.json,
  * form-encoded To, From (or MessagingServiceSid), Body; HTTP basic auth
@@ -36,7 +40,7 @@
 #define TWILIO_DEFAULT_BASE "https://api.twilio.com"
 
 struct twilio {
-	char *account, *token, *from, *url;
+	char *account, *token, *from, *url, *callback;
 	int from_is_service;
 };
 
@@ -49,6 +53,7 @@ twilio_free(struct twilio *t)
 	nf_chan_cred_free(t->token);
 	free(t->from);
 	free(t->url);
+	free(t->callback);
 	free(t);
 }
 
@@ -74,7 +79,8 @@ twilio_open(struct nf_channel *ch, const struct nf_conf_channel *cc, struct nf_b
 	nf_buf_init(&url, 2048);
 	nf_buf_init(&why, 512);
 	if (t == NULL || nf_chan_strdup_opt(&t->account, cc, "account") != 0 ||
-	    nf_chan_strdup_opt(&t->from, cc, "from") != 0) {
+	    nf_chan_strdup_opt(&t->from, cc, "from") != 0 ||
+	    nf_chan_strdup_opt(&t->callback, cc, "status_callback") != 0) {
 		nf_buf_puts(err, "twilio: out of memory");
 		goto fail;
 	}
@@ -85,6 +91,11 @@ twilio_open(struct nf_channel *ch, const struct nf_conf_channel *cc, struct nf_b
 	if (!alnum_only(t->account) || strlen(t->account) > 64) {
 		nf_buf_printf(err, "twilio: account '%s' is not an Account SID (AC followed "
 		    "by 32 hex digits)", t->account);
+		goto fail;
+	}
+	if (t->callback != NULL && nf_chan_url_check(t->callback) != 0) {
+		nf_buf_printf(err, "twilio: status_callback '%s' is not an http:// or "
+		    "https:// URL", t->callback);
 		goto fail;
 	}
 	t->from_is_service = strncmp(t->from, "MG", 2) == 0 && alnum_only(t->from);
@@ -169,6 +180,21 @@ twilio_read_answer(const struct nf_http_resp *r, const char *const *secrets,
 	json_decref(root);
 }
 
+/* status_callback with every "{key}" replaced by the escaped key */
+static int
+twilio_callback(struct nf_buf *out, const char *tmpl, const char *key)
+{
+	const char *p;
+
+	while ((p = strstr(tmpl, "{key}")) != NULL) {
+		if (nf_buf_append(out, tmpl, (size_t)(p - tmpl)) != NF_BUF_OK ||
+		    nf_chan_url_escape(out, key) != NF_BUF_OK)
+			return -1;
+		tmpl = p + 5;
+	}
+	return nf_buf_puts(out, tmpl) == NF_BUF_OK ? 0 : -1;
+}
+
 static void
 twilio_send(const struct nf_channel *ch, struct nf_http *h,
     const struct nf_chan_msg *m, struct nf_chan_result *res)
@@ -177,10 +203,11 @@ twilio_send(const struct nf_channel *ch, struct nf_http *h,
 	char h_idem[128], to[64];
 	struct nf_http_req q;
 	struct nf_http_resp r;
-	struct nf_buf form;
+	struct nf_buf form, cb;
 
 	memset(&q, 0, sizeof(q));
 	nf_buf_init(&form, 64 * 1024);
+	nf_buf_init(&cb, 8192);
 	q.secrets[0] = t->token;
 	/* a WhatsApp sender ("whatsapp:+1...") needs a WhatsApp recipient */
 	if (strncmp(t->from, "whatsapp:", 9) == 0)
@@ -192,6 +219,12 @@ twilio_send(const struct nf_channel *ch, struct nf_http *h,
 	    t->from) != NF_BUF_OK ||
 	    nf_chan_form_add(&form, "Body", m->text) != NF_BUF_OK) {
 		nf_chan_answer(res, NULL, "not sent: the text is too long for a request");
+		goto out;
+	}
+	if (t->callback != NULL &&
+	    (twilio_callback(&cb, t->callback, m->idempotency_key) != 0 ||
+	    nf_chan_form_add(&form, "StatusCallback", nf_buf_cstr(&cb)) != NF_BUF_OK)) {
+		nf_chan_answer(res, NULL, "not sent: status_callback too long");
 		goto out;
 	}
 	snprintf(h_idem, sizeof(h_idem), "I-Twilio-Idempotency-Token: %s", m->idempotency_key);
@@ -211,6 +244,7 @@ twilio_send(const struct nf_channel *ch, struct nf_http *h,
 	nf_http_resp_free(&r);
 out:
 	nf_buf_free(&form);
+	nf_buf_free(&cb);
 }
 
 const struct nf_chan_driver nf_chan_driver_twilio = {

@@ -18,13 +18,20 @@
 # tests/mta/t-intake.sh); one notification to frank@closed.example.com
 # bounces, Postfix's DSN comes back to the VERP sender and is ingested, and
 # the demo shows the suppression, the next notification refused, and the
-# trace.  Everything is stopped and removed at the end (KEEP=1 keeps the
-# directory and logs).
+# trace.  Last, the SMS fallback: Kannel on loopback (bearerbox, smsbox and
+# Kannel's fake SMS centre, as tests/channels/kannel-up.sh starts it) is the
+# kannel Channel; a notification to gina@closed.example.com (phone and SMS
+# consent in contrib/demo/contacts.csv) bounces, and the demo shows the SMS
+# the fake SMS centre received, the delivery report that came back to the
+# daemon's receipt listener, and gina's trace.  Without Kannel installed
+# (kannel, kannel-extras) that part is skipped.  Everything is stopped and
+# removed at the end (KEEP=1 keeps the directory and logs).
 #
 # Needs root (Postfix) and the packages from contrib/install-deps.sh; uses
 # the test harness in tests/mta/lib.sh and the Python helpers in tests/tools.
 # env: DEMO_SMTPD_PORT (10625) DEMO_SINK_PORT (10626) DEMO_REJECT_PORT (10627)
-#      KEEP=1
+#      DEMO_KANNEL_PORT (first of five: Kannel admin, box, fake SMSC, sendsms,
+#      and the receipt listener; 10628-10632) KEEP=1
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 : "${top_srcdir:=$SRC}"
@@ -38,6 +45,15 @@ BD=bounces.shop.example		# BounceDomain in contrib/demo/notifilter.conf.in
 GONE=frank@closed.example.com	# his mailbox no longer exists (550 5.1.1)
 APP=noreply@shop.example	# the shop's notification sender (Senders)
 HR=hr@shop.example		# an ordinary sender of the same company
+GINA=gina@closed.example.com	# bounces too, but has a phone and SMS consent
+KP=${DEMO_KANNEL_PORT:-10628}
+export ADMIN_PORT=$KP BOX_PORT=$((KP + 1)) FAKE_PORT=$((KP + 2)) SENDSMS_PORT=$((KP + 3))
+RECEIPT_PORT=$((KP + 4))
+KANNEL_UP=$top_srcdir/tests/channels/kannel-up.sh
+HAVE_KANNEL=1
+for b in bearerbox smsbox /usr/lib/kannel/test/fakesmsc curl; do
+	command -v "$b" >/dev/null 2>&1 || HAVE_KANNEL=0
+done
 
 die() { echo "demo: $*" >&2; exit 1; }
 miss=$(nf_missing_tools)
@@ -48,12 +64,24 @@ miss=$(nf_missing_tools)
 
 nf_ports_free "$PORT" "$SINKP" "$REJP" ||
 	die "set DEMO_SMTPD_PORT / DEMO_SINK_PORT / DEMO_REJECT_PORT to free ports"
+if [ $HAVE_KANNEL = 1 ]; then
+	nf_ports_free "$ADMIN_PORT" "$BOX_PORT" "$FAKE_PORT" "$SENDSMS_PORT" "$RECEIPT_PORT" ||
+		die "set DEMO_KANNEL_PORT to the first of five free ports"
+fi
 NF_KEEP_ON_FAIL=0
 nf_init demo
+KD=$NF_D/kannel
+# Kannel's processes belong to kannel-up.sh: stop them, then lib.sh's cleanup
+trap 'rc=$?; [ $HAVE_KANNEL = 1 ] && bash "$KANNEL_UP" "$KD" stop >/dev/null 2>&1; (exit $rc); nf_cleanup' EXIT
 PF=$NF_D/postfix
 DB=$NF_D/db/notifilter.db
 mkdir -p "$NF_D/run" "$NF_D/db" && chmod 755 "$NF_D/run"
-sed -e "s|@DIR@|$NF_D|g" "$top_srcdir/contrib/demo/notifilter.conf.in" >"$NF_D/notifilter.conf"
+sed -e "s|@DIR@|$NF_D|g" -e "s|@SMS_PORT@|$SENDSMS_PORT|g" -e "s|@RECEIPT_PORT@|$RECEIPT_PORT|g" \
+	"$top_srcdir/contrib/demo/notifilter.conf.in" >"$NF_D/notifilter.conf"
+# without Kannel: no channel, no receipt listener (the rest runs the same)
+[ $HAVE_KANNEL = 1 ] || sed -i -e 's/^Channel /#Channel /' -e 's/^ReceiptListen /#ReceiptListen /' "$NF_D/notifilter.conf"
+# Kannel's sendsms password, for the channel's password_file (mode 600)
+printf 'demo-sms\n' >"$NF_D/kannel.pw" && chmod 600 "$NF_D/kannel.pw"
 chmod 644 "$NF_D/notifilter.conf"
 # the key for the tracking tokens' HMAC (SecretFile): random, mode 600,
 # owned by nobody, the user the intake pipe runs `notifilterctl ingest` as
@@ -62,10 +90,14 @@ CONF=$NF_D/notifilter.conf
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 [ -t 1 ] || say() { printf '==> %s\n' "$*"; }
 
-# The seam for the SMS fallback (next milestone): start a local gateway
-# here (e.g. Kannel on loopback, see ../shared/recipes/kannel) and enable
-# the Channel line in contrib/demo/notifilter.conf.in.
-demo_sms_gateway_start() { :; }
+# The SMS gateway: Kannel on loopback, with fakesmsc as the SMS centre
+# (what it "sends" appears in $KD/fakesmsc.log).
+demo_sms_gateway_start() {
+	[ $HAVE_KANNEL = 1 ] || return 0
+	KANNEL_PASSWORD=demo-sms bash "$KANNEL_UP" "$KD" >"$NF_D/kannel-up.log" 2>&1 ||
+		die "Kannel did not start: $(cat "$NF_D/kannel-up.log")"
+	echo "      Kannel on 127.0.0.1:$SENDSMS_PORT (sendsms), its fake SMS centre connected"
+}
 
 say "work directory $NF_D"
 say "contacts: notifilterctl contact import contrib/demo/contacts.csv"
@@ -183,7 +215,7 @@ Read the table like this:
  - HR is not in Senders: its mail to bob passes untouched and is not recorded.
  - sendmail(1) submissions cannot be refused per recipient: notifilter removes
    bob at the end of the message and alice still gets hers.
-SMS fallback: not part of this milestone; see demo_sms_gateway_start in contrib/demo.sh.
+SMS fallback: shown at the end (a notification that bounces goes out by SMS).
 EOF
 
 # ---- tracking -------------------------------------------------------------------
@@ -263,6 +295,52 @@ else
 	pf_wait_empty "$PF" 10 >/dev/null
 fi
 
+# ---- SMS fallback -----------------------------------------------------------------
+if [ $HAVE_KANNEL = 1 ]; then
+	echo
+	say "SMS fallback: a notification that bounces reaches the customer by SMS"
+	cat <<EOF
+      notifilter.conf (the parts that matter here):
+        FallbackChannels sms; DefaultPhoneConsent no
+        Channel sms kannel url=http://127.0.0.1:$SENDSMS_PORT/cgi-bin/sendsms user=tester
+          password_file=... from=Shop dlr_url=http://127.0.0.1:$RECEIPT_PORT/kannel?key={key}&status=%d
+        ReceiptListen inet:$RECEIPT_PORT@127.0.0.1
+      $GINA has the phone +4915123456789 and SMS consent (contacts.csv);
+      her mail server refuses her mail like frank's (550 5.1.1).
+EOF
+	got_sms() { grep -q 'Got message [0-9]*: <Shop +4915123456789 ' "$KD/fakesmsc.log" 2>/dev/null; }
+	got_dlr() { [ -n "$(q1 "SELECT receipt FROM outbox WHERE recipient = ? AND receipt LIKE 'delivered%'" "$GINA")" ]; }
+	out=$(smtpc -s "Your parcel 4711 is waiting at the depot" "$PORT" "$APP" "$GINA")
+	echo "      #9 $APP -> $GINA: RCPT $(sed -n "s/^RCPT $GINA //p" <<<"$out")"
+	T2=$(nf_now)
+	if nf_wait 30 got_sms; then
+		echo "      bounced, DSN ingested, and $(nf_since "$T2") s after sending the mail the fake SMS centre got:"
+		grep -m1 'Got message [0-9]*: <Shop +4915123456789 ' "$KD/fakesmsc.log" |
+			sed -E 's/^.*(Got message)/\1/; s/^/        /'
+		nf_wait 10 got_dlr
+		echo "      the outbox row (one per notification and recipient; at most one SMS):"
+		q1 "SELECT '        state ' || state || ', ' || channel || ' via ' || driver || ', attempts ' || attempts || ', receipt: ' || ifnull(receipt, '(none yet)') FROM outbox WHERE recipient = ?" "$GINA"
+		echo
+		say "notifilterctl trace $GINA"
+		nf_ctl -c "$CONF" trace "$GINA" | sed 's/^/      /'
+		cat <<EOF
+      Read it like this: the failed delivery (from Postfix's log, or the DSN
+      through ingest, whichever comes first) triggered the fallback; the
+      scheduler found gina's phone and SMS consent and queued an SMS from
+      FallbackTemplate; a dispatcher sent it through Kannel (sent, HTTP 202);
+      Kannel's SMS centre confirmed it and smsbox called the channel's dlr_url,
+      so the daemon's receipt listener recorded "delivered: kannel status 1".
+EOF
+	else
+		echo "demo: no SMS for $GINA after 30 s; the outbox says:" >&2
+		q1 "SELECT state, answer FROM outbox WHERE recipient = ?" "$GINA" >&2
+	fi
+	pf_wait_empty "$PF" 10 >/dev/null
+else
+	echo
+	echo "SMS fallback: skipped (Kannel is not installed: apt-get install kannel kannel-extras)."
+fi
+
 echo
-[ "${KEEP:-0}" = 1 ] && echo "Logs: $PF/log/maillog, $NF_D/notifilter.log"
-say "stopping Postfix, notifilter and smtp-sink"
+[ "${KEEP:-0}" = 1 ] && echo "Logs: $PF/log/maillog, $NF_D/notifilter.log, $KD/"
+if [ $HAVE_KANNEL = 1 ]; then say "stopping Postfix, notifilter, smtp-sink and Kannel"; else say "stopping Postfix, notifilter and smtp-sink"; fi

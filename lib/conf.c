@@ -33,7 +33,7 @@ enum conf_type {
 	T_STRING, T_PATH, T_BOOL, T_DURATION, T_COUNT, T_MODE, T_BLOCKED,
 	T_ONSTORE, T_SENDERS, T_CHANNELS, T_SOCKET, T_CHANNEL, T_COUNTRY,
 	T_LOGLEVEL, T_FACILITY, T_UMASK, T_AUTH, T_DOMAIN, T_ADDRESS,
-	T_MSDURATION, T_PREFIX
+	T_MSDURATION, T_PREFIX, T_QUIET, T_TZ, T_LISTEN
 };
 
 static const char *const type_names[] = {
@@ -41,7 +41,7 @@ static const char *const type_names[] = {
 	"reject|drop", "tempfail|accept", "sender list", "channel list",
 	"socket", "channel", "calling code", "log level", "syslog facility",
 	"octal mode", "none|dkim|spf|dkim,spf", "domain", "address",
-	"duration", "local part"
+	"duration", "local part", "HH:MM-HH:MM", "time zone", "listen address"
 };
 
 struct conf_key {
@@ -105,6 +105,12 @@ static const struct conf_key conf_keys[] = {
 	  "longest fallback text, in SMS segments" },
 	{ "FallbackExpiry", T_DURATION, F(fallback_expiry), "1h",
 	  "give up retrying a fallback after this time" },
+	{ "FallbackQuietHours", T_QUIET, F(fallback_quiet_hours), NULL,
+	  "local times when no fallback is sent (held until they end), e.g. 21:00-08:00" },
+	{ "FallbackTimeZone", T_TZ, F(fallback_time_zone), NULL,
+	  "IANA time zone of FallbackQuietHours, e.g. Europe/Berlin (default: the system's)" },
+	{ "ReceiptListen", T_LISTEN, F(receipt_listen), NULL,
+	  "where providers' delivery receipts arrive: inet:PORT@ADDR or inet6:PORT@ADDR" },
 	{ "Channel", T_CHANNEL, F(channels), NULL,
 	  "Channel KIND DRIVER key=value ...: repeatable; KIND sms|whatsapp|viber, "
 	  "DRIVER kannel|twilio|vonage|webhook" },
@@ -152,7 +158,8 @@ conf_free(struct nf_conf *c)
 
 		switch (conf_keys[i].type) {
 		case T_STRING: case T_PATH: case T_SOCKET: case T_COUNTRY:
-		case T_DOMAIN: case T_ADDRESS: case T_PREFIX:
+		case T_DOMAIN: case T_ADDRESS: case T_PREFIX: case T_QUIET:
+		case T_TZ: case T_LISTEN:
 			free(*(char **)field);
 			break;
 		default:
@@ -186,14 +193,22 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 
 	switch (k->type) {
 	case T_STRING: case T_PATH: case T_SOCKET: case T_COUNTRY:
-	case T_DOMAIN: case T_ADDRESS: case T_PREFIX: {
+	case T_DOMAIN: case T_ADDRESS: case T_PREFIX: case T_QUIET:
+	case T_TZ: case T_LISTEN: {
 		char *copy;
+		int qs = -1, qe = -1;
 
 		if (k->type == T_PATH && v[0] != '/') {
 			nf_buf_printf(why, "%s needs an absolute path (starting with /), not '%s'", k->name, v);
 			return -1;
 		}
 		if (k->type == T_SOCKET && !nf_conf_valid_socket(v, &reason))
+			break;
+		if (k->type == T_QUIET && nf_conf_parse_quiet(v, &qs, &qe, &reason) != 0)
+			break;
+		if (k->type == T_TZ && !nf_conf_valid_tz(v, &reason))
+			break;
+		if (k->type == T_LISTEN && !nf_conf_valid_listen(v, &reason))
 			break;
 		if (k->type == T_COUNTRY) {
 			const char *p = v[0] == '+' ? v + 1 : v;
@@ -227,6 +242,10 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 				*p = (char)tolower((unsigned char)*p);
 		free(*(char **)field);
 		*(char **)field = copy;
+		if (k->type == T_QUIET) {
+			c->quiet_start = qs;
+			c->quiet_end = qe;
+		}
 		return 0;
 	}
 	case T_BOOL:
@@ -400,6 +419,7 @@ conf_new_defaults(struct nf_buf *err)
 	if (c == NULL)
 		return NULL;
 	c->refs = 1;
+	c->quiet_start = c->quiet_end = -1;	/* no quiet hours */
 	for (i = 0; i < NKEYS; i++) {
 		if (conf_keys[i].def == NULL)
 			continue;
@@ -582,7 +602,8 @@ dump_value(const struct nf_conf *c, const struct conf_key *k, FILE *fp)
 
 	switch (k->type) {
 	case T_STRING: case T_PATH: case T_SOCKET: case T_COUNTRY:
-	case T_DOMAIN: case T_ADDRESS: case T_PREFIX: {
+	case T_DOMAIN: case T_ADDRESS: case T_PREFIX: case T_QUIET:
+	case T_TZ: case T_LISTEN: {
 		const char *s = *(char *const *)field;
 
 		if (s == NULL) {

@@ -88,6 +88,10 @@ struct nf_conf {
 	int umask;			/* for a unix socket */
 	int64_t store_timeout;		/* milliseconds: SQLite busy timeout */
 	char *nonsmtpd_name;		/* {daemon_name} of Postfix's non-SMTP path */
+	char *receipt_listen;		/* ReceiptListen: provider receipts (issue 5) */
+	char *fallback_quiet_hours;	/* FallbackQuietHours "21:00-08:00", or NULL */
+	int quiet_start, quiet_end;	/* ... as minutes of the day; -1 when unset */
+	char *fallback_time_zone;	/* FallbackTimeZone (IANA name), or NULL: the system's */
 };
 
 /*

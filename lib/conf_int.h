@@ -24,5 +24,14 @@ int nf_conf_in_list(const char *w, const char *const *list);
 int nf_conf_parse_channel(struct nf_conf *c, const char *value, int line,
     struct nf_buf *why);
 int nf_conf_parse_bool(const char *v, int *out);
+/* "HH:MM-HH:MM" (start and end differ) into minutes of the day: 0 ok,
+ * -1 with *why. */
+int nf_conf_parse_quiet(const char *v, int *start, int *end, const char **why);
+/* An IANA time zone name that exists under the zoneinfo directory (a TZif
+ * file): 1 valid, 0 not (with *why). */
+int nf_conf_valid_tz(const char *v, const char **why);
+/* "inet:PORT@ADDR" or "inet6:PORT@ADDR" with a numeric address: 1 valid,
+ * 0 not (with *why). */
+int nf_conf_valid_listen(const char *v, const char **why);
 
 #endif

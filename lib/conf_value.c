@@ -9,12 +9,21 @@
 #include "conf.h"
 #include "conf_int.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef NF_ZONEINFO_DIR
+#define NF_ZONEINFO_DIR "/usr/share/zoneinfo"
+#endif
 
 void
 nf_conf_free_list(char **v, size_t n)
@@ -230,7 +239,7 @@ static const struct {
 	const char *keys[8];
 } driver_keys[] = {
 	{ "kannel", { "!url", "!user", "!password_file", "from", "dlr_url", NULL } },
-	{ "twilio", { "!account", "!token_file", "!from", "base_url", NULL } },
+	{ "twilio", { "!account", "!token_file", "!from", "base_url", "status_callback", NULL } },
 	{ "vonage", { "!key", "!secret_file", "!from", "base_url", NULL } },
 	{ "webhook", { "!url", "!secret_file", NULL } },
 };
@@ -368,3 +377,131 @@ nf_conf_parse_bool(const char *v, int *out)
 	return 0;
 }
 
+
+/* "HH:MM" at *p into minutes of the day; moves *p past it. */
+static int
+parse_hhmm(const char **p, int *out)
+{
+	const char *s = *p;
+	int h, m;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	h = s[0] - '0';
+	s++;
+	if (isdigit((unsigned char)s[0]))
+		h = h * 10 + (*s++ - '0');
+	if (s[0] != ':' || !isdigit((unsigned char)s[1]) ||
+	    !isdigit((unsigned char)s[2]))
+		return -1;
+	m = (s[1] - '0') * 10 + (s[2] - '0');
+	if (h > 23 || m > 59)
+		return -1;
+	*out = h * 60 + m;
+	*p = s + 3;
+	return 0;
+}
+
+int
+nf_conf_parse_quiet(const char *v, int *start, int *end, const char **why)
+{
+	const char *p = v;
+	int a, b;
+
+	if (parse_hhmm(&p, &a) != 0 || *p++ != '-' || parse_hhmm(&p, &b) != 0 ||
+	    *p != '\0') {
+		*why = "write the local times as HH:MM-HH:MM (24-hour clock), "
+		    "e.g. 21:00-08:00";
+		return -1;
+	}
+	if (a == b) {
+		*why = "start and end are the same time: give a real range, or "
+		    "leave FallbackQuietHours out";
+		return -1;
+	}
+	*start = a;
+	*end = b;
+	return 0;
+}
+
+int
+nf_conf_valid_tz(const char *v, const char **why)
+{
+	const char *dir = getenv("TZDIR");
+	char path[4096], head[4];
+	struct stat sb;
+	size_t i, len = strlen(v);
+	int fd, n;
+
+	if (dir == NULL || dir[0] != '/')
+		dir = NF_ZONEINFO_DIR;
+	for (i = 0; i < len; i++)
+		if (!(isalnum((unsigned char)v[i]) || strchr("/_+-", v[i])))
+			break;
+	if (len == 0 || len > 128 || i < len || v[0] == '/' ||
+	    strstr(v, "..") != NULL) {
+		*why = "not a time zone name: use an IANA name such as "
+		    "Europe/Berlin or America/New_York";
+		return 0;
+	}
+	n = snprintf(path, sizeof path, "%s/%s", dir, v);
+	if (n < 0 || (size_t)n >= sizeof path || stat(path, &sb) != 0 ||
+	    !S_ISREG(sb.st_mode)) {
+		*why = "no such time zone in the system's zoneinfo (is the "
+		    "tzdata package installed? names are case-sensitive, "
+		    "e.g. Europe/Berlin)";
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? (int)read(fd, head, sizeof head) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n != 4 || memcmp(head, "TZif", 4) != 0) {
+		*why = "that zoneinfo file is not a time zone (TZif) file: use "
+		    "an IANA name such as Europe/Berlin";
+		return 0;
+	}
+	return 1;
+}
+
+int
+nf_conf_valid_listen(const char *v, const char **why)
+{
+	const char *rest, *at;
+	unsigned char addr[16];
+	char *end;
+	long port;
+	int six;
+
+	if (strncasecmp(v, "inet:", 5) == 0)
+		six = 0;
+	else if (strncasecmp(v, "inet6:", 6) == 0)
+		six = 1;
+	else {
+		*why = "write inet:PORT@ADDR or inet6:PORT@ADDR, e.g. "
+		    "inet:8025@127.0.0.1";
+		return 0;
+	}
+	rest = strchr(v, ':') + 1;
+	errno = 0;
+	port = strtol(rest, &end, 10);
+	if (end == rest || !isdigit((unsigned char)*rest) || errno || port < 1 ||
+	    port > 65535) {
+		*why = "bad port: write inet:PORT@ADDR with PORT 1-65535, e.g. "
+		    "inet:8025@127.0.0.1";
+		return 0;
+	}
+	at = end;
+	if (*at != '@' || at[1] == '\0') {
+		*why = "the address is missing: write inet:PORT@ADDR, e.g. "
+		    "inet:8025@127.0.0.1";
+		return 0;
+	}
+	if (inet_pton(six ? AF_INET6 : AF_INET, at + 1, addr) != 1) {
+		*why = six ? "not a numeric IPv6 address after @ (e.g. "
+		    "inet6:8025@::1)" : "not a numeric IPv4 address after @ "
+		    "(e.g. inet:8025@127.0.0.1)";
+		return 0;
+	}
+	return 1;
+}

@@ -392,7 +392,155 @@ int nf_store_recipient_status(struct nf_store *s, int64_t message,
 
 /* ---- fallback outbox (issue 5; lib/store_outbox.c) ---------------------- */
 
+/*
+ * One row per (notification token, recipient) that fell back (UNIQUE, so
+ * a second trigger for the pair never makes a second message, also
+ * across restarts).  States and the meaning of sent_time: store_open.c,
+ * schema step 4.  Every change of a row appends one event in the same
+ * transaction: kind "fallback", rule = the step (queued held sending sent
+ * retry failed skipped cancelled uncertain), address = the recipient
+ * email, token = the message token, detail = the caller's text.
+ */
+#define NF_STORE_FB_TEXT_MAX 1024	/* bytes of SMS text kept */
+#define NF_STORE_FB_KEY_MAX 72		/* idempotency key + NUL */
+#define NF_STORE_FB_WORD_MAX 24		/* state, channel, driver, trigger */
+#define NF_STORE_FB_ID_MAX 128		/* provider message id */
+
+/* A recipient whose email failed (or was not confirmed in time) and that
+ * has no outbox row yet. */
+struct nf_fb_candidate {
+	int64_t message;		/* messages.id */
+	char token[NF_STORE_TOKEN_MAX];
+	char recipient[NF_STORE_EMAIL_MAX];	/* as the recipients row has it */
+	char status[NF_STORE_FB_WORD_MAX];	/* delivery status now, "" none */
+	int64_t time;			/* of the failure event, or of the message */
+	char detail[NF_STORE_TEXT_MAX];	/* the failure as the timeline said it */
+};
+
+/*
+ * Failures recorded after event id `after` (the caller's watermark):
+ * delivery and bounce events carrying a token whose recipient's status
+ * is now "bounced" or "expired" (only authenticated reports and the
+ * MailLog follower set a status, so a forged report never appears here),
+ * of an applied message (not monitor mode), recipient not refused, no
+ * outbox row yet.  At most `max` into out[], *n of them; *next is the
+ * watermark to pass next time (every event up to it was looked at).
+ */
+int nf_store_fb_failures(struct nf_store *s, int64_t after, size_t max,
+    struct nf_fb_candidate *out, size_t *n, int64_t *next);
+/*
+ * Recipients (row id > `after`) of applied messages, not refused, with no
+ * final status (none or "deferred"), whose message was recorded at or
+ * before `cutoff`, that asked for a DSN (or any, with `any_dsn`, when the
+ * MTA's log is followed) and have no outbox row.  Stops at the first
+ * recipient recorded after the cutoff; *next as above (recipient ids).
+ */
+int nf_store_fb_overdue(struct nf_store *s, int64_t after, int64_t cutoff,
+    int any_dsn, size_t max, struct nf_fb_candidate *out, size_t *n,
+    int64_t *next);
+/* Where the watermarks start on a store that has none: the last event
+ * and recipient ids from before `since` (so only failures and messages
+ * of the last FallbackExpiry are looked at). */
+int nf_store_fb_cursor_start(struct nf_store *s, int64_t since,
+    int64_t *events, int64_t *recipients);
+
+struct nf_fb_new {
+	int64_t message;
+	const char *token, *recipient;
+	const char *phone;		/* E.164, or NULL (skipped: no phone) */
+	const char *channel, *driver;	/* NULL when skipped before a choice */
+	const char *trigger;		/* "bounced" "expired" "timeout" */
+	const char *trigger_detail;
+	const char *state;		/* "pending" "held" "skipped" "failed" */
+	const char *text, *encoding;
+	int segments;
+	int64_t due, expires, time;
+	const char *idem_key;		/* nf_fb_idem_key */
+	const char *answer;		/* why skipped/held, or NULL */
+	const char *event_detail;	/* the timeline text */
+};
+/* Insert the row and its event ("queued" for pending, else the state).
+ * NF_STORE_CONFLICT, writing nothing, when the pair has a row already. */
+int nf_store_fb_add(struct nf_store *s, const struct nf_fb_new *r);
+
+struct nf_fb_row {
+	int64_t id, message;
+	char token[NF_STORE_TOKEN_MAX];
+	char recipient[NF_STORE_EMAIL_MAX];
+	char phone[NF_STORE_PHONE_MAX];
+	char channel[NF_STORE_FB_WORD_MAX], driver[NF_STORE_FB_WORD_MAX];
+	char trigger[NF_STORE_FB_WORD_MAX], state[NF_STORE_FB_WORD_MAX];
+	char text[NF_STORE_FB_TEXT_MAX];
+	char encoding[NF_STORE_FB_WORD_MAX];
+	int segments, attempts;
+	int64_t due, expires, sent_time, created;	/* sent_time 0: none */
+	char idem_key[NF_STORE_FB_KEY_MAX];
+	char provider_id[NF_STORE_FB_ID_MAX];
+	char answer[NF_STORE_TEXT_MAX];
+	char rstatus[NF_STORE_FB_WORD_MAX];	/* the recipient's status now */
+};
+/* Rows in pending or held with due <= now, earliest first (at most max). */
+int nf_store_fb_due(struct nf_store *s, int64_t now, size_t max,
+    struct nf_fb_row *out, size_t *n);
+/* Rows in pending or held whose recipient's delivery is now confirmed
+ * (sent, delivered, relayed): to cancel. */
+int nf_store_fb_confirmed(struct nf_store *s, size_t max,
+    struct nf_fb_row *out, size_t *n);
+/* Rows in `state` (e.g. "sending" at start), at most max. */
+int nf_store_fb_in_state(struct nf_store *s, const char *state, size_t max,
+    struct nf_fb_row *out, size_t *n);
+/* One row by (token, recipient); NOTFOUND when there is none. */
+int nf_store_fb_find(struct nf_store *s, const char *token,
+    const char *recipient, struct nf_fb_row *out);
+
+/* A change of one row, with its event. */
+struct nf_fb_step {
+	int64_t id;
+	const char *from;	/* the state it must be in (else NOTFOUND) */
+	const char *to;		/* the new state */
+	const char *rule;	/* the event's step word */
+	int64_t due;		/* new due; 0 keeps it */
+	int attempt;		/* 1: attempts + 1 */
+	int sent_time;		/* 1: set to `time`; -1: clear; 0: keep */
+	const char *provider_id, *answer;	/* NULL keeps them */
+	const char *detail;	/* the timeline text */
+	int64_t time;		/* 0 = now */
+};
+int nf_store_fb_step(struct nf_store *s, const struct nf_fb_step *st);
+
+/* Rows whose sent_time is at or after `since`: of `phone` (E.164), or of
+ * all phones when phone is NULL. */
+int nf_store_fb_sent_count(struct nf_store *s, const char *phone,
+    int64_t since, int64_t *n);
+/* The sent_time of the (k+1)-th oldest row sent at or after `since`
+ * (k >= 0); 0 when there are not that many. */
+int nf_store_fb_sent_nth(struct nf_store *s, int64_t since, int64_t k,
+    int64_t *t);
+
 /* ---- delivery receipts (issue 5; lib/store_receipt.c) ------------------- */
+
+/* A provider's delivery receipt for one outbox row (milter/receipt.c). */
+struct nf_receipt_in {
+	const char *driver;		/* "kannel" ...; must match the row's */
+	const char *provider_id;	/* the provider's message id, or NULL */
+	const char *idem_key;		/* the row's idempotency key, or NULL */
+	const char *status;		/* "delivered" "failed" "accepted" ... */
+	int final;			/* delivered, failed, rejected, ... */
+	const char *detail;		/* one line: "delivered: kannel status 1" */
+	int64_t time;			/* 0 = now */
+};
+/*
+ * Find the outbox row the receipt names: by provider_id, else by idem_key;
+ * when both are given they must belong to the same row, and the row's
+ * driver must be r->driver.  Then, in one transaction, set the row's
+ * receipt column to the detail (a final receipt is never replaced by a
+ * non-final one: Kannel's "accepted" may arrive after "delivered") and
+ * append an event kind "fallback", rule "receipt", with the row's token
+ * and recipient and the detail.  *outbox_id (if not NULL) gets the row's
+ * id.  NOTFOUND, with nothing written, when no row matches.
+ */
+int nf_store_receipt_add(struct nf_store *s, const struct nf_receipt_in *r,
+    int64_t *outbox_id);
 
 /* ---- report and digest figures (issue 6; lib/store_stats.c) ------------- */
 

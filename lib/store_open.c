@@ -294,7 +294,13 @@ static const char schema_v3[] =
  * phone, suppressed, over a limit for good), uncertain (killed mid-request
  * on a driver that takes no idempotency key: never sent again without a
  * person deciding).  Receipts (DLR, status callbacks) find their row by
- * provider_id.
+ * provider_id.  sent_time is when the request that put the message out,
+ * or may have, was made: set when a row is claimed ('sending'), kept by
+ * 'sent' and 'uncertain', cleared by a retry or a permanent failure; so
+ * FallbackMaxPerPhone and FallbackMaxPerHour count every message that may
+ * have reached a phone, in-flight ones included.  outbox_due serves both
+ * the scheduler's "due pending/held rows" and the restart's "rows left in
+ * sending" (state first, then due).
  *
  * erased: what `contact remove` keeps of an erased contact: keyed hashes
  * (HMAC-SHA256 under a key derived from SecretFile) of its email and
@@ -328,8 +334,7 @@ static const char schema_v4[] =
 	" created INTEGER NOT NULL,"
 	" updated INTEGER NOT NULL,"
 	" UNIQUE (token, recipient));"
-	"CREATE INDEX outbox_due ON outbox(due)"
-	" WHERE state IN ('pending','held','sending');"
+	"CREATE INDEX outbox_due ON outbox(state, due);"
 	"CREATE INDEX outbox_phone_sent ON outbox(phone, sent_time)"
 	" WHERE sent_time IS NOT NULL;"
 	"CREATE INDEX outbox_sent ON outbox(sent_time)"

@@ -3,9 +3,13 @@ sbin_PROGRAMS += notifilter
 notifilter_SOURCES = milter/main.c milter/callbacks.c milter/handlers.c \
 	milter/ctx.c milter/ctx.h milter/writer.c milter/state.c \
 	milter/storeio.c milter/milter.h milter/tag.c milter/tag.h \
-	milter/follow.c milter/follow_file.c milter/follow.h milter/follow_int.h
+	milter/follow.c milter/follow_file.c milter/follow.h milter/follow_int.h \
+	milter/fallback.c milter/fallback.h milter/fallback_send.c \
+	milter/fallback_send.h lib/fallback.c lib/fallback.h
 notifilter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
-notifilter_LDADD = $(NF_LIBS) $(MILTER_LIBS)
+# the receipt listener and the channel drivers (libnfreceipt.a, libnfchan.a,
+# libcurl) before libnf.a, which they use
+notifilter_LDADD = $(RECEIPT_LIBS) $(MILTER_LIBS)
 
 # callback sequences against a link-time fake of libmilter's smfi_* calls
 # and of the store door (storeio.c): no MTA, no database
@@ -28,5 +32,5 @@ EXTRA_DIST += tests/milter/miltertest.sh tests/milter/lib.lua \
 	tests/milter/storeerr-tempfail.lua tests/milter/storeerr-accept.lua \
 	tests/milter/enforce.conf tests/milter/drop.conf \
 	tests/milter/monitor.conf tests/milter/storeaccept.conf \
-	tests/milter/bad.conf tests/milter/tag.lua tests/milter/tagmon.lua \
+	tests/milter/bad.conf tests/milter/tag.lua tests/milter/tagmon.lua tests/milter/erased.lua \
 	tests/milter/tag.conf tests/milter/tagmon.conf tests/milter/tagbad.conf

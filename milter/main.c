@@ -5,7 +5,9 @@
  *   1. parse arguments; load the configuration (exit 78 with file:line);
  *      -n dumps it and exits; load the SecretFile key (exit 78 with the
  *      loader's message; tagging off, logged once, without BounceDomain
- *      and SecretFile)
+ *      and SecretFile); start libcurl (before any thread) and open every
+ *      Channel, reading its secret files as the starting user (exit 78
+ *      with file:line)
  *   2. open the log; look up UserID
  *   3. block SIGUSR1 in every thread to come
  *   4. open the milter socket (umask UMask; a stale unix socket is
@@ -15,10 +17,16 @@
  *   6. write the pid file; drop privileges to UserID (the one place)
  *   7. open the store pool as that user (so the files SQLite creates,
  *      -wal and -shm included, belong to it; exit 69 if it cannot), start
- *      the event writer and the SIGUSR1 reload thread
+ *      the event writer, the MailLog follower, the fallback scheduler and
+ *      dispatchers (milter/fallback.c; only when a Channel is configured),
+ *      the receipt listener (ReceiptListen, milter/receipt.c, with a small
+ *      store pool of its own) and the SIGUSR1 reload thread
  *   8. smfi_main() until libmilter stops (SIGTERM, SIGINT, SIGHUP)
- *   9. stop the reload thread, drain the event writer (nothing queued is
- *      lost), close the store, remove the pid file
+ *   9. stop the reload thread and the receipt listener, stop the fallback
+ *      threads (a request in
+ *      flight finishes, bounded by the channel time-outs, or its row is
+ *      left 'sending' for the next start), drain the event writer
+ *      (nothing queued is lost), close the store, remove the pid file
  *
  * Until step 7 is done, errors also go to the terminal's stderr, and the
  * detached child's exit status reaches the waiting parent, so a store or
@@ -26,7 +34,7 @@
  *
  * Only main() exits.  A reload that fails keeps the old configuration and
  * logs file:line; keys that need a restart (Socket, Database, UserID,
- * PidFile) are reported when they change.
+ * PidFile, Channel lines) are reported when they change.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -50,7 +58,13 @@
 #include "conf.h"
 #include "log.h"
 #include "milter.h"
+#include "secret.h"
+#include "store.h"
 #include "follow.h"
+#include "fallback.h"
+#include "fallback_send.h"
+#include "receipt.h"
+#include "../lib/fallback.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -70,6 +84,8 @@
 #define NF_WRITER_BATCH 512		/* events per transaction at most */
 #define NF_WRITER_DRAIN_MS 10000	/* at shutdown, retry a busy store this long */
 #define NF_POOL_HANDLES 16
+#define NF_FALLBACK_DISPATCHERS 8	/* concurrent provider requests */
+#define NF_FALLBACK_STOP_MS 3000	/* at shutdown, beyond a request in flight */
 
 static const char *conf_path = NF_CONF_DEFAULT_PATH;
 static atomic_int reload_stop;
@@ -284,6 +300,25 @@ str_differs(const char *a, const char *b)
 	return strcmp(a, b) != 0;
 }
 
+/*
+ * The store's erasure key comes from the same SecretFile as the tracking
+ * key: without it the policy lookup cannot see erased (hashed)
+ * suppressions, and an erased address would pass.  A configuration
+ * without SecretFile keeps the key already installed (erased rows stay
+ * visible).  0, or -1 when the key could not be derived.
+ */
+static int
+erase_key_install(const struct nf_milter_key *k)
+{
+	const unsigned char *bytes;
+	size_t len = 0;
+
+	if (k == NULL)
+		return 0;
+	bytes = nf_secret_key(nf_milter_key_secret(k), &len);
+	return nf_store_erase_key_set(bytes, len);
+}
+
 static void
 reload(void)
 {
@@ -327,9 +362,17 @@ reload(void)
 			nf_warn("reload: UserID changed; takes effect at restart");
 		if (str_differs(old->pid_file, nc->pid_file))
 			nf_warn("reload: PidFile changed; takes effect at restart");
+		if (nf_fallback_channels_differ(old, nc))
+			nf_warn("reload: Channel lines changed; the channels "
+			    "opened at start stay in use until a restart (new "
+			    "limits, template, quiet hours apply now)");
 		nf_conf_unref(old);
 	}
 	nf_log_set_level((enum nf_log_level)nc->log_level);
+	if (erase_key_install(nk) != 0)
+		nf_err("reload: cannot derive the erasure key from %s; erased "
+		    "addresses are checked with the previous key",
+		    nc->secret_file ? nc->secret_file : "SecretFile");
 	nf_milter_state_set(nc, nk);
 	nf_info("configuration reloaded from %s", conf_path);
 }
@@ -362,6 +405,9 @@ main(int argc, char **argv)
 	struct nf_writer *writer = NULL;
 	struct nf_writer_stats ws;
 	struct nf_follow *follower = NULL;
+	struct nf_fallback *fallback = NULL;
+	struct nf_receipt *receipts = NULL;
+	struct nf_store_pool *receipt_pool = NULL;
 	char errbuf[1024], uname[256];
 	int foreground = 0, check = 0, opt, notify_fd = -1, parent_exit = 0;
 	int have_user = 0, ret = EX_OK_, pid_written = 0;
@@ -417,6 +463,35 @@ main(int argc, char **argv)
 		return EX_CONFIG_;
 	}
 	nf_buf_free(&err);
+	if (erase_key_install(start_key) != 0) {
+		fprintf(stderr, "notifilter: %s: cannot derive the erasure key "
+		    "(crypto library failure): check the OpenSSL installation\n",
+		    conf->secret_file);
+		nf_milter_key_unref(start_key);
+		nf_conf_unref(conf);
+		return EX_SOFTWARE_;
+	}
+	/* libcurl and the quiet-hours time zone, before any thread; the
+	 * channels read their secret files now, as the starting user */
+	nf_fb_tz_init();
+	if (conf->nchannels > 0) {
+		if (nf_fbsend_global_init() != 0) {
+			fprintf(stderr, "notifilter: libcurl could not start: no "
+			    "Channel can be used\n");
+			nf_milter_key_unref(start_key);
+			nf_conf_unref(conf);
+			return EX_SOFTWARE_;
+		}
+		nf_buf_init(&err, 4096);
+		if (nf_fallback_open(conf, &fallback, &err) != 0) {
+			fprintf(stderr, "notifilter: %s\n", nf_buf_cstr(&err));
+			nf_buf_free(&err);
+			nf_milter_key_unref(start_key);
+			nf_conf_unref(conf);
+			return EX_CONFIG_;
+		}
+		nf_buf_free(&err);
+	}
 
 	/* 2. log (stderr too until ready), user */
 	nf_log_open("notifilter", conf->syslog_facility, 1,
@@ -499,6 +574,41 @@ main(int argc, char **argv)
 	nf_milter_state_set(conf, start_key);
 	conf = NULL;
 	start_key = NULL;
+	if (fallback != NULL) {
+		struct nf_conf *c = nf_milter_conf_get();
+		int frc = nf_fallback_start(fallback, c->database,
+		    (int)c->store_timeout, NF_FALLBACK_DISPATCHERS, errbuf,
+		    sizeof(errbuf));
+
+		nf_conf_unref(c);
+		if (frc != 0) {
+			nf_err("%s", errbuf);
+			nf_fallback_stop(fallback, 0);
+			fallback = NULL;
+			ret = EX_OSERR_;
+			goto fail_writer;
+		}
+	} else
+		nf_info("fallback is off: no Channel is configured");
+	{
+		struct nf_conf *c = nf_milter_conf_get();
+		int rrc = 0;
+
+		if (c->receipt_listen != NULL && c->receipt_listen[0] != '\0') {
+			rrc = nf_store_pool_new(c->database,
+			    (int)c->store_timeout, 2, &receipt_pool, errbuf,
+			    sizeof(errbuf)) == NF_STORE_OK ? 0 : -1;
+			if (rrc == 0)
+				rrc = nf_receipt_start(c, receipt_pool,
+				    &receipts, errbuf, sizeof(errbuf));
+		}
+		nf_conf_unref(c);
+		if (rrc != 0) {
+			nf_err("%s", errbuf);
+			ret = EX_OSERR_;
+			goto fail_writer;
+		}
+	}
 	if (pthread_create(&reload_thread, NULL, reload_main, NULL) != 0) {
 		nf_err("cannot start the reload thread");
 		ret = EX_OSERR_;
@@ -538,6 +648,11 @@ main(int argc, char **argv)
 	pthread_kill(reload_thread, SIGUSR1);
 	pthread_join(reload_thread, NULL);
 fail_writer:
+	nf_receipt_stop(receipts);
+	if (receipt_pool != NULL)
+		nf_store_pool_free(receipt_pool);
+	nf_fallback_stop(fallback, NF_FALLBACK_STOP_MS);
+	fallback = NULL;
 	nf_writer_stop(writer, NF_WRITER_DRAIN_MS);
 	nf_writer_stats(writer, &ws);
 	nf_info("events: %llu recorded in %llu transactions, %llu lost; "
@@ -550,6 +665,7 @@ fail_writer:
 fail_store:
 	nf_milter_store_close();
 fail:
+	nf_fallback_stop(fallback, 0);	/* failed before the threads started */
 	if (pid_written && unlink(pid_path) != 0 && errno != ENOENT)
 		nf_warn("cannot remove the pid file %s: %s (after dropping "
 		    "privileges the user needs write access to its directory)",

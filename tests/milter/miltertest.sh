@@ -198,6 +198,18 @@ check 'grep -q "cmd e, len 66" "$T/tag.lua.out"' \
 	"tag: chgfrom carries <nfbounce+TOKEN@bounces.example.test> (66 bytes with NUL)"
 ops_are tag.lua QTAG2 hem-2 "tag, nonsmtp: edits at EOM"
 ops_are tag.lua other "" "tag: other sender: no edits"
+# erasure: a suppressed contact erased while the daemon runs stays refused
+# (the daemon derives the erasure key from SecretFile, as notifilterctl does)
+{
+	"$CTL" -c "$T/nf.conf" contact add gone@dest.example.test --phone +4915112340001 &&
+	"$CTL" -c "$T/nf.conf" suppress add gone@dest.example.test --reason userunknown &&
+	"$CTL" -c "$T/nf.conf" contact remove gone@dest.example.test
+} > "$T/erase.log" 2>&1
+check '[ $? -eq 0 ]' "erase a suppressed contact with notifilterctl ($(tail -1 "$T/erase.log"))"
+check '[ "$(sql "SELECT count(*) FROM email_policy WHERE email LIKE '"'gone@%'"'")" = 0 ] && [ "$(sql "SELECT count(*) FROM erased")" -ge 1 ]' \
+	"the store keeps no clear row for it, only a hash"
+sleep 0.05	# past the lookup snapshot (NF_STORE_SNAPSHOT_MS)
+run_lua erased.lua
 check 'reload tagmon.conf' "reload to tagmon.conf (monitor, tagging configured)"
 run_lua tagmon.lua -vv
 ops_are tagmon.lua QTAGM "" "tag monitor: no edits at all"
