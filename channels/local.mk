@@ -36,3 +36,19 @@ tests_channels_t_chan_http_LDADD = $(CHAN_LIBS)
 tests_channels_sendone_SOURCES = tests/channels/sendone.c
 tests_channels_sendone_CPPFLAGS = $(CHAN_TEST_CPPFLAGS)
 tests_channels_sendone_LDADD = $(CHAN_LIBS)
+
+# libFuzzer target for the receipt reader (channels/dlr.c): the daemon's
+# receipt listener hands it whatever reaches ReceiptListen.  Built only
+# with --enable-fuzzing (CC=clang); tests/run-all.sh runs it from
+# tests/fuzz/seeds/dlr.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_dlr
+tests_fuzz_fuzz_dlr_SOURCES = tests/fuzz/fuzz_dlr.c channels/dlr.c channels/dlr.h
+tests_fuzz_fuzz_dlr_CPPFLAGS = $(AM_CPPFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_dlr_CFLAGS = $(NF_TOKEN_FUZZ_CC)
+tests_fuzz_fuzz_dlr_LDFLAGS = $(NF_TOKEN_FUZZ_LD)
+tests_fuzz_fuzz_dlr_LDADD = libnfchan.a $(CURL_LIBS) $(NF_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz_dlr.c tests/fuzz/seeds/dlr/kannel-get \
+	tests/fuzz/seeds/dlr/twilio-post tests/fuzz/seeds/dlr/vonage-get \
+	tests/fuzz/seeds/dlr/vonage-json tests/fuzz/seeds/dlr/webhook
