@@ -5,8 +5,9 @@
  * pipe, a fuzzer) and the parser calls one handler function with events:
  * a header field of some entity, the start of an entity's body, one decoded
  * body line, the end of an entity.  It does no I/O and keeps at most one
- * line, one header field and one decoding remainder per open entity, each
- * under a hard cap; what does not fit is cut and counted in the flags.
+ * line, and one header field and one decoding remainder per level of
+ * nesting, each under a hard cap; what does not fit is cut and counted in
+ * the flags.  The events do not depend on how the input is cut into pushes.
  *
  * Understood: multipart types (nested, any boundary), message/rfc822 and
  * message/global (the enclosed message is parsed as an entity of its own),
