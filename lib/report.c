@@ -27,6 +27,7 @@
 #include "classify.h"
 #include "dsn.h"
 #include "heur.h"
+#include "report_mta.h"
 
 #define HDR_MAX 2048
 
@@ -65,6 +66,9 @@ struct nf_report {
 	struct nf_buf token, msgid;
 	size_t elen;		/* error section of the text (heur.h) */
 	int sect_cmd;		/* SMTP command the error section names, -1 not yet */
+	char *sect_lc;		/* the error section, lower case, NULL not yet */
+	unsigned mta_sig;	/* header signals of the author (report_mta.h) */
+	int mta;		/* enum nf_mta */
 	int kind;
 	int finished;
 	unsigned flags;
@@ -90,6 +94,7 @@ keep_once(struct nf_report *r, struct nf_buf *b, const char *v, size_t len)
 static void
 top_header(struct nf_report *r, const char *name, const char *v, size_t len)
 {
+	nf_mta_header(&r->mta_sig, name, v, len);
 	if (strcasecmp(name, "from") == 0)
 		keep_once(r, &r->from, v, len);
 	else if (strcasecmp(name, "to") == 0)
@@ -341,6 +346,37 @@ first_addr(const char *v, size_t len, char *dst)
 	return 1;
 }
 
+/* An address a DSN field names explicitly may have a domain of one label
+ * (a host of the reporting site: "user@mailhub"), which free text could
+ * not tell from noise; 1 when v is such an address alone. */
+static int
+dsn_addr(const char *v, char *dst)
+{
+	size_t n, i, at = 0, nat = 0;
+
+	if (first_addr(v, strlen(v), dst))
+		return 1;
+	while (*v == ' ' || *v == '<')
+		v++;
+	n = strcspn(v, " >\t\r\n");
+	if (n == 0 || n >= NF_HEUR_ADDR_MAX || v[n + strspn(v + n, " >\t\r\n")] != '\0')
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '@') {
+			at = i;
+			nat++;
+		} else if (!(isalnum(c) || strchr(".-_+=", c) != NULL)) {
+			return 0;
+		}
+	}
+	if (nat != 1 || at == 0 || at + 1 == n)
+		return 0;
+	nf_heur_addr_copy(dst, v, n);
+	return 1;
+}
+
 static int
 local_is(const char *addr, const char *const *names)
 {
@@ -479,30 +515,96 @@ text_of(const struct nf_report *r, size_t *len)
 
 /* The command the whole error section names (a transcript's ">>> DATA"),
  * worked out once per report. */
-static int
-section_command(struct nf_report *r)
+static const char *
+section_lc(struct nf_report *r)
 {
 	size_t tlen, n, i;
 	const char *text;
-	char *lc;
 
-	if (r->sect_cmd >= 0)
-		return r->sect_cmd;
-	r->sect_cmd = NF_CMD_NONE;
+	if (r->sect_lc != NULL)
+		return r->sect_lc;
 	text = text_of(r, &tlen);
 	n = r->elen < tlen ? r->elen : tlen;
 	if (n > 16384)
 		n = 16384;
-	if ((lc = malloc(n + 1)) == NULL) {
+	if ((r->sect_lc = malloc(n + 1)) == NULL) {
 		r->nomem = 1;
-		return NF_CMD_NONE;
+		return "";
 	}
 	for (i = 0; i < n; i++)
-		lc[i] = (char)tolower((unsigned char)text[i]);
-	lc[n] = '\0';
-	r->sect_cmd = nf_classify_command_strict(lc);
-	free(lc);
+		r->sect_lc[i] = (char)tolower((unsigned char)text[i]);
+	r->sect_lc[n] = '\0';
+	return r->sect_lc;
+}
+
+static int
+section_command(struct nf_report *r)
+{
+	if (r->sect_cmd >= 0)
+		return r->sect_cmd;
+	r->sect_cmd = nf_classify_command_strict(section_lc(r));
 	return r->sect_cmd;
+}
+
+/* A reason the author's template (report_mta.c) names for this result:
+ * in the server's answer, else in the error section. */
+static int
+author_hint(struct nf_report *r, const char *lc_diag)
+{
+	int h;
+
+	if (r->mta == NF_MTA_NONE)
+		return NF_REASON_NONE;
+	/* au's spam filter marks what it refused */
+	if (r->mta == NF_MTA_EZWEB && (r->mta_sig & NF_MTA_SIG_EZWEB_NG))
+		return NF_REASON_FILTERED;
+	if ((h = nf_mta_hint(r->mta, lc_diag)) != NF_REASON_NONE)
+		return h;
+	return nf_mta_hint(r->mta, section_lc(r));
+}
+
+/* Is the reason one a format states only vaguely (classify.h's retry set)? */
+static int
+vague_reason(int reason)
+{
+	switch (reason) {
+	case NF_REASON_NONE: case NF_REASON_UNDEFINED: case NF_REASON_ONHOLD:
+	case NF_REASON_SYSTEMERROR: case NF_REASON_SECURITYERROR:
+	case NF_REASON_NETWORKERROR: case NF_REASON_HOSTUNKNOWN:
+	case NF_REASON_USERUNKNOWN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The server a free-text diagnostic names ("host mx.example.org
+ * [192.0.2.1]: 550 ...", "host: smtp.example.org (192.0.2.1) reason:"),
+ * lower case, or "". */
+static void
+diag_host(const char *diag, char *dst, size_t dstlen)
+{
+	const char *p;
+
+	dst[0] = '\0';
+	for (p = diag; (p = strstr(p, "host")) != NULL; p += 4) {
+		const char *h = p + 4;
+		size_t n, i;
+		int dot = 0;
+
+		if ((p > diag && isalnum((unsigned char)p[-1])) || (*h != ' ' && *h != ':'))
+			continue;
+		h += strspn(h, ": ");
+		for (n = 0; isalnum((unsigned char)h[n]) || h[n] == '.' || h[n] == '-'; n++)
+			dot |= h[n] == '.';
+		if (!dot || n >= dstlen ||
+		    (strncmp(h + n, " [", 2) != 0 && strncmp(h + n, " (", 2) != 0))
+			continue;
+		for (i = 0; i < n; i++)
+			dst[i] = (char)tolower((unsigned char)h[i]);
+		dst[n] = '\0';
+		return;
+	}
 }
 
 /* Fill status, reply, reason, hard and action from what the result has. */
@@ -533,6 +635,8 @@ finalize(struct nf_report *r, struct result *res, const char *diag_type, int hin
 		lc[i] = (char)tolower((unsigned char)diag[i]);
 	lc[i] = '\0';
 	if (hint == NF_REASON_NONE)
+		hint = author_hint(r, lc);
+	if (hint == NF_REASON_NONE)
 		hint = nf_heur_hint(lc);
 	if (hint == NF_REASON_NONE && diag[0] == '\0' && context && context[0]) {
 		/* nothing from the server: the bounce's own words may say why */
@@ -549,7 +653,9 @@ finalize(struct nf_report *r, struct result *res, const char *diag_type, int hin
 	in.diag_type = diag_type;
 	in.action = res->pub.action;
 	in.command = nf_classify_command(lc);
-	if (in.command == NF_CMD_NONE && context && context[0]) {
+	/* James lists the envelope ("MAIL FROM: ...", "RCPT TO: ...") under
+	 * its message details: names of commands, not where it failed */
+	if (in.command == NF_CMD_NONE && context && context[0] && r->mta != NF_MTA_JAMES) {
 		/* the text part often names the command the diagnostic leaves out */
 		char lc2[2048];
 
@@ -558,10 +664,27 @@ finalize(struct nf_report *r, struct result *res, const char *diag_type, int hin
 		lc2[i] = '\0';
 		in.command = nf_classify_command(lc2);
 	}
-	if (in.command == NF_CMD_NONE)
+	if (in.command == NF_CMD_NONE && r->mta != NF_MTA_JAMES)
 		in.command = section_command(r);
 	in.hint = hint;
 	reason = nf_classify(&in);
+	if (vague_reason(hint) && strcmp(res->pub.action, "delivered") != 0) {
+		/* the refusing provider's own code scheme, unless the format
+		 * named a clear reason */
+		const char *at = strrchr(res->recipient, '@');
+		char host[256];
+		int pr;
+
+		if (res->remote_mta == NULL || res->remote_mta[0] == '\0')
+			diag_host(diag, host, sizeof(host));
+		else
+			snprintf(host, sizeof(host), "%s", res->remote_mta);
+		pr = nf_rhost_reason(host, at ? at + 1 : "", diag, res->status, res->reply,
+		    in.command);
+
+		if (pr != NF_REASON_NONE)
+			reason = pr;
+	}
 	if (strcmp(res->pub.action, "delivered") == 0 && reason != NF_REASON_VACATION)
 		reason = NF_REASON_DELIVERED;
 	res->pub.reason = nf_reason_name(reason);
@@ -639,7 +762,7 @@ from_dsn(struct nf_report *r, struct nf_dsn *d)
 		struct result *res;
 
 		v = nf_dsn_typed(nf_buf_cstr(&rc->f[NF_DSN_FINAL_RCPT]), type, sizeof(type));
-		if (!first_addr(v, strlen(v), addr)) {
+		if (!dsn_addr(v, addr)) {
 			v = nf_dsn_typed(nf_buf_cstr(&rc->f[NF_DSN_ORIG_RCPT]), type, sizeof(type));
 			if (!first_addr(v, strlen(v), addr))
 				continue;
@@ -862,14 +985,33 @@ from_heuristics(struct nf_report *r)
 	size_t tlen;
 	const char *text = text_of(r, &tlen);
 
-	/* Exim and others name the failed addresses in a header */
+	/* Exim and others name the failed addresses in a header; when none
+	 * of them occurs in the text (a header rewritten on the way), the
+	 * text's own list is taken first */
 	if (r->x_failed.len > 0) {
 		const char *s = nf_buf_cstr(&r->x_failed), *e = s + r->x_failed.len, *f;
 		size_t alen;
 		char addr[NF_HEUR_ADDR_MAX];
 		struct nf_buf diag;
+		int named = 0;
 
 		nf_buf_init(&diag, 4096);
+		for (f = s; (f = nf_heur_find_addr(f, e, &alen)) != NULL && !named; f += alen) {
+			nf_heur_addr_copy(addr, f, alen);
+			nf_buf_reset(&diag);
+			named = nf_heur_diag_for(text, tlen, r->elen, addr, &diag);
+		}
+		if (!named) {
+			cb.excluded = excluded;
+			cb.found = heur_found;
+			cb.ctx = r;
+			cb.max = r->lim.max_rcpts;
+			nf_heur_recipients(text, tlen, r->elen, &cb);
+			if (r->nres > 0 || r->nomem) {
+				nf_buf_free(&diag);
+				return;
+			}
+		}
 		while ((f = nf_heur_find_addr(s, e, &alen)) != NULL && !r->nomem) {
 			nf_heur_addr_copy(addr, f, alen);
 			nf_buf_reset(&diag);
@@ -892,6 +1034,61 @@ from_heuristics(struct nf_report *r)
 		from_dsn(r, &r->ndsn);
 	if (r->nres == 0 && !r->nomem)
 		from_returned_to(r);
+}
+
+/* The fml list manager's notice that it refused a post: the list's
+ * address ends a line in angle brackets ("... of this mailing list
+ * <list@example.org>.", "Duplicated Message-ID in <list@example.org>.");
+ * its reason is in the body or the subject.  Returns results added. */
+static int
+from_fml(struct nf_report *r)
+{
+	size_t tlen, n, alen;
+	const char *text = text_of(r, &tlen), *s, *e, *le, *lt, *a;
+	char addr[NF_HEUR_ADDR_MAX], lc[512];
+	int hint;
+
+	n = r->elen < tlen ? r->elen : tlen;
+	hint = nf_mta_hint(NF_MTA_FML, section_lc(r));
+	if (hint == NF_REASON_NONE) {
+		size_t i;
+		const char *subj = nf_buf_cstr(&r->subject);
+
+		for (i = 0; subj[i] && i + 1 < sizeof(lc); i++)
+			lc[i] = (char)tolower((unsigned char)subj[i]);
+		lc[i] = '\0';
+		hint = nf_mta_hint(NF_MTA_FML, lc);
+	}
+	for (s = text, e = text + n; s < e && !r->nomem; s = le + 1) {
+		struct result *res;
+
+		if ((le = memchr(s, '\n', (size_t)(e - s))) == NULL)
+			le = e;
+		if (le - s < 4 || le[-1] != '.' || le[-2] != '>')
+			continue;
+		for (lt = le - 2; lt > s && *lt != '<'; lt--)
+			;
+		if (*lt != '<' || (a = nf_heur_find_addr(lt, le - 2, &alen)) == NULL)
+			continue;
+		nf_heur_addr_copy(addr, a, alen);
+		if ((res = add_result(r, addr)) == NULL)
+			continue;
+		{
+			char *d = malloc((size_t)(le - s) + 1);
+
+			if (d == NULL) {
+				r->nomem = 1;
+				break;
+			}
+			memcpy(d, s, (size_t)(le - s));
+			d[le - s] = '\0';
+			res->diag = d;
+		}
+		res->remote_mta = dup_str(r, "");
+		res->pub.action = "failed";
+		finalize(r, res, "", hint, "");
+	}
+	return (int)r->nres;
 }
 
 static void
@@ -1115,6 +1312,7 @@ nf_report_finish(struct nf_report *r)
 		r->elen = nf_heur_error_len(text, tlen);
 	}
 	find_token(r);
+	r->mta = nf_mta_family(r->mta_sig);
 	if (r->arf.feedback_type.len > 0) {
 		r->kind = NF_REPORT_ARF;
 		from_arf(r);
@@ -1122,6 +1320,8 @@ nf_report_finish(struct nf_report *r)
 		r->kind = NF_REPORT_DSN;
 	} else if (from_ses_json(r) > 0) {
 		/* kind set there */
+	} else if (r->mta == NF_MTA_FML && from_fml(r) > 0) {
+		r->kind = NF_REPORT_HEURISTIC;
 	} else if (is_complaint(r)) {
 		/* a complaint that is not in ARF form (an abuse desk forwarding
 		 * the message): the recipient is the returned message's To: */
@@ -1268,5 +1468,6 @@ nf_report_free(struct nf_report *r)
 		free(r->res[i].remote_mta);
 	}
 	free(r->res);
+	free(r->sect_lc);
 	free(r);
 }

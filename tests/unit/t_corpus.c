@@ -22,10 +22,10 @@
 #include "tap.h"
 
 /* floors: a little under the measured scores (see the diagnostics) */
-#define FLOOR_RECALL 0.984
-#define FLOOR_REASON 0.852
-#define FLOOR_HARD 0.918
-#define FLOOR_STATUS 0.984
+#define FLOOR_RECALL 0.988
+#define FLOOR_REASON 0.940
+#define FLOOR_HARD 0.968
+#define FLOOR_STATUS 0.985
 
 struct label {
 	char *file, *rcpt, *status, *reason;

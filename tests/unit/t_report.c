@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "classify.h"
 #include "report.h"
+#include "report_mta.h"
 #include "tap.h"
 
 static struct nf_report *
@@ -80,6 +82,143 @@ static const char vacation[] =
 static const char notreport[] =
 	"From: friend@example.com\nTo: me@example.net\nSubject: lunch?\n\n"
 	"Write to bob@example.org, he said 550 people come.\n";
+
+
+/* One DSN for `rcpt` with this Diagnostic-Code and Remote-MTA ("" none). */
+static struct nf_report *
+dsn_for(const char *rcpt, const char *status, const char *diag, const char *mta)
+{
+	char msg[2048];
+
+	snprintf(msg, sizeof(msg),
+	    "From: MAILER-DAEMON@out.example.com\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n"
+	    "\n--B\nContent-Type: text/plain\n\nI'm sorry.\n"
+	    "\n--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; out.example.com\n\n"
+	    "Final-Recipient: rfc822; %s\nAction: failed\nStatus: %s\n%s%s%s"
+	    "Diagnostic-Code: smtp; %s\n\n--B--\n",
+	    rcpt, status, mta[0] ? "Remote-MTA: dns; " : "", mta, mta[0] ? "\n" : "", diag);
+	return parse(msg, 4096, NULL);
+}
+
+static void
+expect(struct nf_report *r, const char *rcpt, const char *reason, int hard, const char *what)
+{
+	const struct nf_report_rcpt *x = r && nf_report_count(r) ? nf_report_get(r, 0) : NULL;
+
+	is_str(x ? x->recipient : "(none)", rcpt, "%s: recipient", what);
+	is_str(x ? x->reason : "(none)", reason, "%s: reason", what);
+	is_int(x ? x->hard : -1, hard, "%s: hard", what);
+	nf_report_free(r);
+}
+
+/* The author's templates and the providers' code schemes (report_mta.c),
+ * on messages written for the test in each format's shape. */
+static void
+authors_and_providers(void)
+{
+	unsigned sig = 0;
+
+	/* McAfee's X-NAI-Header alone is stamped on any mail it touched */
+	nf_mta_header(&sig, "X-NAI-Header", " Modified by McAfee Email Gateway", 33);
+	is_int(nf_mta_family(sig), NF_MTA_NONE, "McAfee header alone is no author");
+	nf_mta_header(&sig, "Subject", "Delivery Status", 15);
+	is_int(nf_mta_family(sig), NF_MTA_MCAFEE, "McAfee header + its subject");
+	is_int(nf_mta_hint(NF_MTA_MCAFEE, "550 unknown user ann@example.net"),
+	    NF_REASON_USERUNKNOWN, "McAfee: unknown user");
+	is_int(nf_mta_hint(NF_MTA_NONE, "550 unknown user ann@example.net"), NF_REASON_NONE,
+	    "no author, no template hint");
+	is_int(nf_mta_hint(NF_MTA_IMAIL, "delivery failed 12 attempts: x"), NF_REASON_EXPIRED,
+	    "IMail: a gap in a template phrase");
+
+	/* IMail: the same words a generic notice leaves to the SMTP stage */
+	expect(parse("From: postmaster@mail.example.org\n"
+	    "X-Mailer: <SMTP32 v8.15>\n"
+	    "Subject: Undeliverable Mail\n\n"
+	    "Invalid final delivery userid: bob@example.org\n\n"
+	    "Original message follows.\n", 4096, NULL),
+	    "bob@example.org", "userunknown", 1, "IMail final delivery userid");
+	/* Exchange 5.5 IMS: the hexadecimal code is the verdict */
+	expect(parse("From: System Administrator <postmaster@corp.example.com>\n"
+	    "X-MS-Embedded-Report: \n"
+	    "Subject: Undeliverable: hello\n\n"
+	    "Your message\n\n  To: carol@corp.example.com\n  Subject: hello\n\n"
+	    "did not reach the following recipient(s):\n\n"
+	    "carol@corp.example.com on Mon, 3 Mar 2003 10:00:00 +0100\n"
+	    "    The recipient name is not recognized\n"
+	    "    MSEXCH:IMS:Corp:Site:MAIL1 0 (000C05A6) Unknown Recipient\n", 4096, NULL),
+	    "carol@corp.example.com", "userunknown", 1, "Exchange IMS 000C05A6");
+	/* fml: the list refused the post; the list is the recipient */
+	expect(parse("From: cats-admin@lists.example.org\n"
+	    "Subject: You dan@example.net are not member (cats ML)\n"
+	    "X-MLServer: fml [fml 4.0.3 release]\n"
+	    "Message-ID: <200101010000.FMLAAA0001.cats@lists.example.org>\n\n"
+	    "You are not a member of this mailing list <cats@lists.example.org>.\n\n"
+	    "Original mail as follows:\n\nFrom: dan@example.net\n", 4096, NULL),
+	    "cats@lists.example.org", "rejected", 0, "fml not a member");
+
+	/* Orange / La Poste: the code names the case, on their domains */
+	expect(dsn_for("erin@orange.fr", "5.1.1",
+	    "552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]", ""),
+	    "erin@orange.fr", "mailboxfull", 0, "Orange OFR_417");
+	expect(dsn_for("erin@laposte.net", "5.5.0",
+	    "550 5.5.0 Le compte du destinataire est bloque. LPN007_420", ""),
+	    "erin@laposte.net", "suspend", 0, "La Poste LPN007_420");
+	/* the same words elsewhere are left to the generic reading */
+	expect(dsn_for("erin@example.org", "5.1.1",
+	    "550 5.1.1 unknown user. OFR_417 [417]", ""),
+	    "erin@example.org", "userunknown", 1, "an Orange code off Orange");
+	/* Cox, Spectrum, GoDaddy (by the remote host), Mimecast */
+	expect(dsn_for("fred@cox.net", "5.7.1",
+	    "554 5.7.1 mx.cox.net rejected due to reputation AUP#CXBL", ""),
+	    "fred@cox.net", "blocked", 0, "Cox AUP#CXBL");
+	expect(dsn_for("gina@charter.net", "4.7.0",
+	    "421 4.7.0 too many messages AUP#I-1410", ""),
+	    "gina@charter.net", "toomanyconn", 0, "Spectrum AUP#I-1410 range");
+	expect(dsn_for("hank@example.biz", "5.1.1",
+	    "550 5.1.1 <hank@example.biz> This IP has sent too many messages this hour. IB504",
+	    "smtp.secureserver.net"),
+	    "hank@example.biz", "toomanyconn", 0, "GoDaddy IB504 beats 5.1.1");
+	expect(dsn_for("ivy@example.co.uk", "5.0.0",
+	    "554 Host network not allowed - see the provider's documentation",
+	    "eu-smtp-1.mimecast.com"),
+	    "ivy@example.co.uk", "policyviolation", 0, "Mimecast 554 host network");
+	/* the server a free-text diagnostic names picks the provider */
+	expect(parse("From: Mail Delivery System <Mailer-Daemon@relay.example.org>\n"
+	    "Subject: Mail delivery failed: returning message to sender\n\n"
+	    "A message that you sent could not be delivered to one or more of its\n"
+	    "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	    "  lea@example.fr\n"
+	    "    SMTP error from remote mail server after end of data:\n"
+	    "    host smtp-in.orange.fr [192.0.2.9]: 550 5.2.0 Mail rejected. OFR_506 [506]\n\n"
+	    "------ This is a copy of the message, including all the headers. ------\n",
+	    4096, NULL), "lea@example.fr", "spamdetected", 0, "Orange host in the diagnostic");
+	/* James lists the envelope, which names no failing command */
+	expect(parse("From: postmaster@james.example.net\n"
+	    "Subject: [BOUNCE]\n\n"
+	    "Error: Invalid user address\n\nError message below:\n"
+	    "550 - Requested action not taken: no such user here\n\n"
+	    "Message details:\n  Subject: hi\n  MAIL FROM: me@example.com\n"
+	    "  RCPT TO: 5550100@sms.example.net\n", 4096, NULL),
+	    "5550100@sms.example.net", "filtered", 0, "James envelope listing");
+	/* a DSN field may name a host of one label */
+	expect(dsn_for("jack@mailhub", "5.1.1", "550 5.1.1 user unknown", ""),
+	    "jack@mailhub", "userunknown", 1, "dotless Final-Recipient");
+	/* X-Failed-Recipients that the text does not name: the text's list */
+	expect(parse("From: Mail Delivery System <Mailer-Daemon@relay.example.org>\n"
+	    "X-Failed-Recipients: kim@old.example.org\n"
+	    "Subject: Mail delivery failed: returning message to sender\n\n"
+	    "A message that you sent could not be delivered to one or more of its\n"
+	    "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	    "  kim@new.example.org\n"
+	    "    SMTP error from remote mail server after RCPT TO:<kim@new.example.org>:\n"
+	    "    host mx.new.example.org [192.0.2.7]: 550 5.1.1 No such user\n\n"
+	    "------ This is a copy of the message, including all the headers. ------\n",
+	    4096, NULL), "kim@new.example.org", "userunknown", 1,
+	    "X-Failed-Recipients not in the text");
+}
 
 int
 main(void)
@@ -200,5 +339,6 @@ main(void)
 		ok(nf_report_flags(r) & NF_REPORT_CUT_RCPTS, "cut recipients flagged");
 		nf_report_free(r);
 	}
+	authors_and_providers();
 	return tap_done();
 }
