@@ -371,11 +371,19 @@ nf_fb_quiet_until(int start, int end, const char *tz, int64_t t)
 
 /* ---- small helpers ------------------------------------------------------- */
 
+/*
+ * Only a driver whose receiver is documented to drop a request it has seen
+ * with the same key may be sent again after a crash mid-request: our own
+ * webhook contract (idempotency_key in the body).  Twilio's Messages API
+ * documents no such key for creating a message (the I-Twilio-Idempotency-
+ * Token header is sent along, and is what Twilio puts on the webhooks it
+ * calls, not a promise to deduplicate ours), so a twilio row is treated
+ * like kannel and vonage: 'uncertain', never a possible second SMS.
+ */
 int
 nf_fb_driver_resends(const char *driver)
 {
-	return driver != NULL && (strcmp(driver, "twilio") == 0 ||
-	    strcmp(driver, "webhook") == 0);
+	return driver != NULL && strcmp(driver, "webhook") == 0;
 }
 
 void

@@ -24,6 +24,7 @@ tests_unit_t_outbox_LDADD = $(CHAN_LIBS)
 check_PROGRAMS += tests/fallback/fbtoken
 tests_fallback_fbtoken_SOURCES = tests/fallback/fbtoken.c
 tests_fallback_fbtoken_LDADD = $(NF_LIBS)
-TESTS += tests/fallback/t-fallback.sh tests/fallback/t-restart.sh
+TESTS += tests/fallback/t-fallback.sh tests/fallback/t-restart.sh \
+	tests/fallback/t-guard.sh
 EXTRA_DIST += tests/fallback/t-fallback.sh tests/fallback/t-restart.sh \
-	tests/fallback/lib.sh
+	tests/fallback/t-guard.sh tests/fallback/lib.sh

@@ -438,6 +438,29 @@ int nf_store_fb_failures(struct nf_store *s, int64_t after, size_t max,
 int nf_store_fb_overdue(struct nf_store *s, int64_t after, int64_t cutoff,
     int any_dsn, size_t max, struct nf_fb_candidate *out, size_t *n,
     int64_t *next);
+/*
+ * The same two reads for the daemon, with watermarks that know their row:
+ * `mark` is a fingerprint of the row `id` names (0 for id 0; -1 unknown,
+ * e.g. a watermark saved before marks existed: then only the row's
+ * existence is checked).  Event and recipient ids are rowids that SQLite
+ * hands out again after `contact remove` erased the newest rows; when the
+ * row of `after` is gone or is another row now, the read starts again
+ * from the cursor of `since` (as nf_store_fb_cursor_start), *rewound = 1,
+ * and the outbox's one-row-per-pair rule keeps the rows already made from
+ * being made twice.  The check and the read are one snapshot.  *next
+ * (with its mark) is the watermark to keep.
+ */
+struct nf_fb_watermark {
+	int64_t id, mark;
+};
+int nf_store_fb_failures_at(struct nf_store *s,
+    const struct nf_fb_watermark *after, int64_t since, size_t max,
+    struct nf_fb_candidate *out, size_t *n, struct nf_fb_watermark *next,
+    int *rewound);
+int nf_store_fb_overdue_at(struct nf_store *s,
+    const struct nf_fb_watermark *after, int64_t since, int64_t cutoff,
+    int any_dsn, size_t max, struct nf_fb_candidate *out, size_t *n,
+    struct nf_fb_watermark *next, int *rewound);
 /* Where the watermarks start on a store that has none: the last event
  * and recipient ids from before `since` (so only failures and messages
  * of the last FallbackExpiry are looked at). */

@@ -53,13 +53,27 @@ static const char sql_overdue[] =
 	"  AND o.recipient = r.address)"
 	" FROM recipients r CROSS JOIN messages m"
 	" WHERE r.id > ?1 AND m.id = r.message_id ORDER BY r.id LIMIT ?2";
+/* Where to start: the last row before the first one recorded at or after
+ * ?1 (a row that exists, so that its fingerprint can be checked; 0 when
+ * there is none), or the last row when nothing is that recent. */
 static const char sql_cursor_events[] =
-	"SELECT coalesce((SELECT id FROM events WHERE time >= ?1 ORDER BY id"
-	" LIMIT 1) - 1, (SELECT coalesce(max(id), 0) FROM events))";
+	"SELECT CASE WHEN f IS NULL"
+	" THEN (SELECT coalesce(max(id), 0) FROM events)"
+	" ELSE (SELECT coalesce(max(id), 0) FROM events WHERE id < f) END"
+	" FROM (SELECT (SELECT id FROM events WHERE time >= ?1 ORDER BY id"
+	" LIMIT 1) AS f)";
 static const char sql_cursor_rcpts[] =
-	"SELECT coalesce((SELECT r.id FROM recipients r CROSS JOIN messages m"
+	"SELECT CASE WHEN f IS NULL"
+	" THEN (SELECT coalesce(max(id), 0) FROM recipients)"
+	" ELSE (SELECT coalesce(max(id), 0) FROM recipients WHERE id < f) END"
+	" FROM (SELECT (SELECT r.id FROM recipients r CROSS JOIN messages m"
 	" WHERE m.id = r.message_id AND m.created >= ?1 ORDER BY r.id LIMIT 1)"
-	" - 1, (SELECT coalesce(max(id), 0) FROM recipients))";
+	" AS f)";
+/* What identifies the row a watermark names (see row_mark) */
+static const char sql_event_mark[] =
+	"SELECT time, kind, token, address FROM events WHERE id = ?1";
+static const char sql_rcpt_mark[] =
+	"SELECT message_id, address FROM recipients WHERE id = ?1";
 static const char sql_insert[] =
 	"INSERT INTO outbox(message_id, token, recipient, phone, channel,"
 	" driver, trigger, trigger_detail, state, text, encoding, segments,"
@@ -169,21 +183,84 @@ query_int(struct nf_store *s, const char *sql, int nargs, int64_t a,
 
 /* ---- finding triggers ---------------------------------------------------- */
 
-int
-nf_store_fb_failures(struct nf_store *s, int64_t after, size_t max,
+/*
+ * The fingerprint of row `id` of the events (sql_event_mark) or recipients
+ * (sql_rcpt_mark) table: FNV-1a over its identifying columns, in
+ * [1, INT64_MAX]; -1 when there is no such row, 0 for id 0.  Why: the ids
+ * of both tables are rowids without AUTOINCREMENT, so when `contact
+ * remove` erases the newest rows SQLite hands their ids out again, and a
+ * watermark "id N" then silently covers rows it never saw.  A watermark
+ * that keeps its row's fingerprint notices.
+ */
+static int
+row_mark(struct nf_store *s, const char *sql, int64_t id, int64_t *mark)
+{
+	uint64_t h = 1469598103934665603ULL;
+	sqlite3_stmt *st;
+	int rc, i, n;
+
+	*mark = 0;
+	if (id <= 0)
+		return NF_STORE_OK;
+	if ((st = prep(s, sql)) == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_count(st);
+		for (i = 0; i < n; i++) {
+			const unsigned char *v = sqlite3_column_text(st, i);
+
+			for (; v != NULL && *v; v++)
+				h = (h ^ *v) * 1099511628211ULL;
+			h = (h ^ 0x1f) * 1099511628211ULL;	/* separator */
+		}
+		*mark = (int64_t)(h & (uint64_t)INT64_MAX);
+		if (*mark == 0)
+			*mark = 1;
+	} else if (rc == SQLITE_DONE)
+		*mark = -1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return nf_st_fail(s, rc, "reading the row of a watermark");
+	return NF_STORE_OK;
+}
+
+/* Inside the caller's snapshot: is `w` still the row it was?  When not
+ * (erased, or erased and its id handed out again), *from is where to look
+ * again from (the cursor of `since`) and *rewound 1. */
+static int
+mark_check(struct nf_store *s, const struct nf_fb_watermark *w,
+    const char *mark_sql, const char *cursor_sql, int64_t since,
+    int64_t *from, int *rewound)
+{
+	int64_t m = 0;
+	int rc;
+
+	*from = w->id;
+	if (w->id <= 0)
+		return NF_STORE_OK;
+	if ((rc = row_mark(s, mark_sql, w->id, &m)) != NF_STORE_OK)
+		return rc;
+	if (m != -1 && (w->mark < 0 || m == w->mark))
+		return NF_STORE_OK;	/* unknown mark (older state): exists */
+	*rewound = 1;
+	rc = query_int(s, cursor_sql, 1, since, NULL, from,
+	    "finding where to look again after an erasure");
+	if (rc == NF_STORE_OK && *from > w->id)
+		*from = w->id;
+	return rc;
+}
+
+/* The failures after event id `after`, in the caller's snapshot. */
+static int
+failures_in(struct nf_store *s, int64_t after, size_t max,
     struct nf_fb_candidate *out, size_t *n, int64_t *next)
 {
 	sqlite3_stmt *st;
-	struct nf_tx tx;
 	int64_t last = after, top = 0;
 	int rc;
 
-	*n = 0;
-	*next = after;
-	if (max == 0)
-		return NF_STORE_OK;
-	if ((rc = nf_tx_read(s, &tx)) != NF_STORE_OK)
-		return rc;
 	/* the top first: whatever commits after it waits for the next poll */
 	rc = query_int(s, sql_max_event, 0, 0, NULL, &top,
 	    "reading the newest event id");
@@ -219,22 +296,60 @@ nf_store_fb_failures(struct nf_store *s, int64_t after, size_t max,
 	}
 	if (rc == NF_STORE_OK)
 		*next = *n >= max ? last : top;	/* top < after: erased */
-	return nf_tx_end(s, &tx, rc);
+	return rc;
 }
 
 int
-nf_store_fb_overdue(struct nf_store *s, int64_t after, int64_t cutoff,
-    int any_dsn, size_t max, struct nf_fb_candidate *out, size_t *n,
-    int64_t *next)
+nf_store_fb_failures(struct nf_store *s, int64_t after, size_t max,
+    struct nf_fb_candidate *out, size_t *n, int64_t *next)
 {
-	sqlite3_stmt *st;
+	struct nf_tx tx;
 	int rc;
 
 	*n = 0;
 	*next = after;
 	if (max == 0)
 		return NF_STORE_OK;
-	nf_store_release(s);
+	if ((rc = nf_tx_read(s, &tx)) != NF_STORE_OK)
+		return rc;
+	rc = failures_in(s, after, max, out, n, next);
+	return nf_tx_end(s, &tx, rc);
+}
+
+int
+nf_store_fb_failures_at(struct nf_store *s, const struct nf_fb_watermark *after,
+    int64_t since, size_t max, struct nf_fb_candidate *out, size_t *n,
+    struct nf_fb_watermark *next, int *rewound)
+{
+	struct nf_tx tx;
+	int64_t from = after->id;
+	int rc;
+
+	*n = 0;
+	*next = *after;
+	*rewound = 0;
+	if (max == 0)
+		return NF_STORE_OK;
+	if ((rc = nf_tx_read(s, &tx)) != NF_STORE_OK)
+		return rc;
+	rc = mark_check(s, after, sql_event_mark, sql_cursor_events, since,
+	    &from, rewound);
+	if (rc == NF_STORE_OK)
+		rc = failures_in(s, from, max, out, n, &next->id);
+	if (rc == NF_STORE_OK)
+		rc = row_mark(s, sql_event_mark, next->id, &next->mark);
+	return nf_tx_end(s, &tx, rc);
+}
+
+/* Overdue recipients after recipient id `after`, in the caller's
+ * snapshot (or statement by statement outside one). */
+static int
+overdue_in(struct nf_store *s, int64_t after, int64_t cutoff, int any_dsn,
+    size_t max, struct nf_fb_candidate *out, size_t *n, int64_t *next)
+{
+	sqlite3_stmt *st;
+	int rc;
+
 	if ((st = prep(s, sql_overdue)) == NULL)
 		return NF_STORE_ERR;
 	sqlite3_bind_int64(st, 1, after);
@@ -270,6 +385,47 @@ nf_store_fb_overdue(struct nf_store *s, int64_t after, int64_t cutoff,
 	    nf_st_fail(s, rc, "looking for overdue recipients");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int
+nf_store_fb_overdue(struct nf_store *s, int64_t after, int64_t cutoff,
+    int any_dsn, size_t max, struct nf_fb_candidate *out, size_t *n,
+    int64_t *next)
+{
+	*n = 0;
+	*next = after;
+	if (max == 0)
+		return NF_STORE_OK;
+	nf_store_release(s);
+	return overdue_in(s, after, cutoff, any_dsn, max, out, n, next);
+}
+
+int
+nf_store_fb_overdue_at(struct nf_store *s, const struct nf_fb_watermark *after,
+    int64_t since, int64_t cutoff, int any_dsn, size_t max,
+    struct nf_fb_candidate *out, size_t *n, struct nf_fb_watermark *next,
+    int *rewound)
+{
+	struct nf_tx tx;
+	int64_t from = after->id;
+	int rc;
+
+	*n = 0;
+	*next = *after;
+	*rewound = 0;
+	if (max == 0)
+		return NF_STORE_OK;
+	if ((rc = nf_tx_read(s, &tx)) != NF_STORE_OK)
+		return rc;
+	rc = mark_check(s, after, sql_rcpt_mark, sql_cursor_rcpts, since,
+	    &from, rewound);
+	next->id = from;
+	if (rc == NF_STORE_OK)
+		rc = overdue_in(s, from, cutoff, any_dsn, max, out, n,
+		    &next->id);
+	if (rc == NF_STORE_OK)
+		rc = row_mark(s, sql_rcpt_mark, next->id, &next->mark);
+	return nf_tx_end(s, &tx, rc);
 }
 
 int

@@ -7,7 +7,9 @@
  * and claims due rows, so limits and quiet hours are decided by one thread
  * inside one transaction per batch, with no race between dispatchers.
  * A claim re-reads the recipient's delivery status in that transaction
- * (cancelled if the email was confirmed meanwhile), checks expiry, quiet
+ * (cancelled if the email was confirmed meanwhile), checks expiry, the
+ * phone's consent and suppression once more (skipped: they may have
+ * changed while the row waited), quiet
  * hours, FallbackMaxPerPhone (skipped) and FallbackMaxPerHour (held until
  * the hour window frees), then marks the row 'sending' (attempts + 1,
  * sent_time) and commits before any request is made.  The dispatchers
@@ -362,39 +364,50 @@ out:
 	return rc;
 }
 
+/* A watermark from the state table: "ID:MARK", or "ID" as saved before
+ * marks (mark -1: unknown). */
 static int
-state_int(struct nf_store *s, const char *key, int64_t *v)
+state_mark(struct nf_store *s, const char *key, struct nf_fb_watermark *w)
 {
-	char buf[32];
+	char buf[64], *end;
 	int rc = nf_store_state_get(s, key, buf, sizeof buf);
 
-	if (rc == NF_STORE_OK)
-		*v = strtoll(buf, NULL, 10);
+	if (rc == NF_STORE_OK) {
+		w->id = strtoll(buf, &end, 10);
+		w->mark = *end == ':' ? strtoll(end + 1, NULL, 10) : -1;
+	}
 	return rc;
 }
 
 static int
-state_put(struct nf_store *s, const char *key, int64_t v)
+state_put(struct nf_store *s, const char *key, const struct nf_fb_watermark *w)
 {
-	char buf[32];
+	char buf[64];
 
-	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	snprintf(buf, sizeof buf, "%lld:%lld", (long long)w->id,
+	    (long long)w->mark);
 	return nf_store_state_set(s, key, buf);
 }
 
 struct cursor {
-	int64_t events, rcpts;
+	struct nf_fb_watermark events, rcpts;
 	int loaded;
 };
+
+/* From when a trigger can still matter: older ones expire unsent. */
+static int64_t
+scan_since(const struct nf_conf *c)
+{
+	return now_s() - c->fallback_expiry - c->fallback_after;
+}
 
 static int
 cursor_load(struct nf_store *s, const struct nf_conf *c, struct cursor *cur)
 {
-	int64_t since = now_s() - c->fallback_expiry - c->fallback_after;
 	int r1, r2, rc;
 
-	r1 = state_int(s, FB_KEY_EVENTS, &cur->events);
-	r2 = state_int(s, FB_KEY_RCPTS, &cur->rcpts);
+	r1 = state_mark(s, FB_KEY_EVENTS, &cur->events);
+	r2 = state_mark(s, FB_KEY_RCPTS, &cur->rcpts);
 	if (r1 == NF_STORE_OK && r2 == NF_STORE_OK) {
 		cur->loaded = 1;
 		return NF_STORE_OK;
@@ -406,16 +419,26 @@ cursor_load(struct nf_store *s, const struct nf_conf *c, struct cursor *cur)
 	{
 		int64_t e = 0, r = 0;
 
-		rc = nf_store_fb_cursor_start(s, since, &e, &r);
+		rc = nf_store_fb_cursor_start(s, scan_since(c), &e, &r);
 		if (rc != NF_STORE_OK)
 			return rc;
-		if (r1 != NF_STORE_OK)
-			cur->events = e;
-		if (r2 != NF_STORE_OK)
-			cur->rcpts = r;
+		if (r1 != NF_STORE_OK) {
+			cur->events.id = e;
+			cur->events.mark = -1;	/* the first read sets it */
+		}
+		if (r2 != NF_STORE_OK) {
+			cur->rcpts.id = r;
+			cur->rcpts.mark = -1;
+		}
 	}
 	cur->loaded = 1;
 	return NF_STORE_OK;
+}
+
+static int
+same_mark(const struct nf_fb_watermark *a, const struct nf_fb_watermark *b)
+{
+	return a->id == b->id && a->mark == b->mark;
 }
 
 /* One poll for new triggers: rows and the watermarks in one transaction. */
@@ -424,22 +447,30 @@ scan(struct nf_fallback *f, struct nf_store *s, const struct nf_conf *c,
     struct cursor *cur, struct nf_fb_candidate *cand)
 {
 	struct nf_fb_candidate *late = cand + FB_SCAN_MAX;
-	int64_t now = now_s(), next_e = cur->events, next_r = cur->rcpts;
+	struct nf_fb_watermark next_e = cur->events, next_r = cur->rcpts;
+	int64_t now = now_s();
 	size_t n = 0, nl = 0, i;
-	int rc;
+	int rc, rew_e = 0, rew_r = 0;
 
 	if (!cur->loaded && (rc = cursor_load(s, c, cur)) != NF_STORE_OK)
 		return rc;
 	/* reads first: most polls find nothing and take no write lock */
-	rc = nf_store_fb_failures(s, cur->events, FB_SCAN_MAX, cand, &n,
-	    &next_e);
+	rc = nf_store_fb_failures_at(s, &cur->events, scan_since(c),
+	    FB_SCAN_MAX, cand, &n, &next_e, &rew_e);
 	if (rc == NF_STORE_OK && c->fallback_after > 0)
-		rc = nf_store_fb_overdue(s, cur->rcpts, now - c->fallback_after,
-		    c->mail_log != NULL, FB_SCAN_MAX, late, &nl, &next_r);
+		rc = nf_store_fb_overdue_at(s, &cur->rcpts, scan_since(c),
+		    now - c->fallback_after, c->mail_log != NULL, FB_SCAN_MAX,
+		    late, &nl, &next_r, &rew_r);
 	if (rc != NF_STORE_OK)
 		return rc;
-	if (n == 0 && nl == 0 && next_e == cur->events &&
-	    next_r == cur->rcpts)
+	if (rew_e || rew_r)
+		nf_info("fallback: the %s watermark's row (#%lld) was erased "
+		    "(contact remove) and its id may have been reused: the "
+		    "last FallbackExpiry is looked at again; rows that exist "
+		    "are not made twice", rew_e ? "event" : "recipient",
+		    (long long)(rew_e ? cur->events.id : cur->rcpts.id));
+	if (n == 0 && nl == 0 && same_mark(&next_e, &cur->events) &&
+	    same_mark(&next_r, &cur->rcpts))
 		return NF_STORE_OK;
 	if ((rc = nf_store_begin(s)) != NF_STORE_OK)
 		return rc;
@@ -449,10 +480,10 @@ scan(struct nf_fallback *f, struct nf_store *s, const struct nf_conf *c,
 		late[i].time = now;
 		rc = make_row(f, s, c, &late[i], "timeout", now);
 	}
-	if (rc == NF_STORE_OK && next_e != cur->events)
-		rc = state_put(s, FB_KEY_EVENTS, next_e);
-	if (rc == NF_STORE_OK && next_r != cur->rcpts)
-		rc = state_put(s, FB_KEY_RCPTS, next_r);
+	if (rc == NF_STORE_OK && !same_mark(&next_e, &cur->events))
+		rc = state_put(s, FB_KEY_EVENTS, &next_e);
+	if (rc == NF_STORE_OK && !same_mark(&next_r, &cur->rcpts))
+		rc = state_put(s, FB_KEY_RCPTS, &next_r);
 	if (rc == NF_STORE_OK)
 		rc = nf_store_commit(s);
 	if (rc != NF_STORE_OK) {
@@ -516,6 +547,58 @@ confirmed(const char *status)
 	    strcmp(status, "relayed") == 0;
 }
 
+/*
+ * Consent and suppression once more, at the moment of the claim: a row
+ * can wait long (backoff until FallbackExpiry, quiet hours, the hourly
+ * limit), and a consent revoked, a phone suppressed or DefaultPhoneConsent
+ * turned off meanwhile must stop it.  The consent is looked up as
+ * make_row did: the recipient's contact when it has this phone, else the
+ * phone's owner, else none.  NF_STORE_OK with why[0] set when the row must
+ * not go out.
+ */
+static int
+still_allowed(struct nf_store *s, const struct nf_conf *c,
+    const struct nf_fb_row *r, char *why, size_t len)
+{
+	struct nf_contact *ct = malloc(sizeof *ct);
+	struct nf_fb_option o = { 0 };
+	enum nf_channel ch;
+	int rc, yes = 0;
+
+	why[0] = '\0';
+	if (ct == NULL)
+		return NF_STORE_ERR;
+	o.kind = r->channel;
+	o.configured = 1;
+	o.consent = NF_CONSENT_NONE;
+	if (nf_channel_parse(r->channel, &ch) != 0 || ch == NF_CH_EMAIL) {
+		snprintf(why, len, "%s: not a phone channel", r->channel);
+		free(ct);
+		return NF_STORE_OK;
+	}
+	rc = nf_store_contact_find(s, r->recipient, ct);
+	if (rc == NF_STORE_OK && strcmp(ct->phone, r->phone) == 0)
+		o.consent = ct->consent[ch].state;
+	else if (rc == NF_STORE_OK || rc == NF_STORE_NOTFOUND) {
+		rc = nf_store_contact_find(s, r->phone, ct);
+		if (rc == NF_STORE_OK)
+			o.consent = ct->consent[ch].state;
+		else if (rc == NF_STORE_NOTFOUND)
+			rc = NF_STORE_OK;
+	}
+	if (rc == NF_STORE_OK)
+		rc = nf_store_phone_suppressed(s, r->phone, ch, &yes);
+	if (rc == NF_STORE_OK) {
+		o.suppressed = yes != 0;
+		if (nf_fb_choose(&o, 1, c->default_phone_consent, why, len) == 0)
+			why[0] = '\0';
+		else if (why[0] == '\0')
+			snprintf(why, len, "%s: not allowed", r->channel);
+	}
+	free(ct);
+	return rc;
+}
+
 static void
 hhmm(int64_t t, char *out, size_t len)
 {
@@ -537,6 +620,7 @@ claim(struct nf_fallback *f, struct nf_store *s, const struct nf_conf *c,
     struct nf_fb_row *rows, size_t max, struct fb_job *jobs, size_t *njobs)
 {
 	char detail[4096], when[64], answer[NF_STORE_TEXT_MAX];
+	char why[NF_STORE_TEXT_MAX / 2];
 	int64_t now = now_s(), hour_n = 0, q, until;
 	size_t n = 0, i, j;
 	int rc;
@@ -572,6 +656,15 @@ claim(struct nf_fallback *f, struct nf_store *s, const struct nf_conf *c,
 			    r->attempts, r->attempts == 1 ? "" : "s",
 			    r->answer[0] ? "; last answer: " : "", r->answer);
 			rc = step(s, r, "failed", "failed", 0, "expired", detail);
+			goto next;
+		}
+		rc = still_allowed(s, c, r, why, sizeof why);
+		if (rc != NF_STORE_OK)
+			break;
+		if (why[0] != '\0') {
+			snprintf(answer, sizeof answer, "not sent: %s (changed "
+			    "after it was queued)", why);
+			rc = step(s, r, "skipped", "skipped", 0, answer, answer);
 			goto next;
 		}
 		if (ch == NULL) {
@@ -685,8 +778,20 @@ recover(struct nf_store *s, struct nf_fb_row *rows, size_t max)
 				    "idempotency key %s, so the provider drops "
 				    "a duplicate", r->attempts, r->driver,
 				    r->idem_key);
-				rc = step(s, r, "pending", "retry", now_s(),
-				    NULL, detail);
+				struct nf_fb_step x = { 0 };
+
+				/* the resend is the same message: the claim sets
+				 * sent_time again, and until then the row must not
+				 * count against FallbackMaxPerPhone/PerHour (it would
+				 * be skipped by its own count) */
+				x.id = r->id;
+				x.from = r->state;
+				x.to = "pending";
+				x.rule = "retry";
+				x.due = now_s();
+				x.sent_time = -1;
+				x.detail = detail;
+				rc = nf_store_fb_step(s, &x);
 				again++;
 			} else {
 				snprintf(detail, sizeof detail, "the daemon "

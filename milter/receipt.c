@@ -160,6 +160,20 @@ trim(char *s)
 	return s;
 }
 
+/* A field name is a token (RFC 9110 5.1, 5.6.2): no blanks, nothing
+ * else either, so no name is read as another one by us or by a proxy. */
+static int
+is_token(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("!#$%&'*+-.^_`|~", *s)))
+			return 0;
+	return 1;
+}
+
 /*
  * Parse the header block buf[0..hlen) in place (it is NUL-terminated by
  * the caller).  0, or an HTTP status for a request that cannot be read.
@@ -190,7 +204,8 @@ parse_head(char *buf, struct hreq *h)
 			if ((ver = strchr(h->target, ' ')) == NULL)
 				return 400;
 			*ver++ = '\0';
-			if (strncmp(ver, "HTTP/1.", 7) != 0 || h->target[0] != '/')
+			if ((strcmp(ver, "HTTP/1.1") != 0 &&
+			    strcmp(ver, "HTTP/1.0") != 0) || h->target[0] != '/')
 				return 400;
 			continue;
 		}
@@ -202,6 +217,8 @@ parse_head(char *buf, struct hreq *h)
 			return 400;
 		*colon = '\0';
 		name = line;
+		if (!is_token(name))
+			return 400;	/* "Name :" (RFC 9112 5.1), or no name */
 		val = trim(colon + 1);
 		if (strcasecmp(name, "Host") == 0)
 			h->host = val;

@@ -252,7 +252,8 @@ test_keys(void)
 	nf_fb_idem_key("x<y>z/../{}", "a", b, sizeof b);
 	ok(strchr(b, '<') == NULL && strchr(b, '/') == NULL,
 	    "a strange token cannot put other characters in: %s", b);
-	is_int(nf_fb_driver_resends("twilio"), 1, "twilio resends (key)");
+	is_int(nf_fb_driver_resends("twilio"), 0,
+	    "twilio does not (its Messages API documents no idempotency key)");
 	is_int(nf_fb_driver_resends("webhook"), 1, "webhook resends (key)");
 	is_int(nf_fb_driver_resends("kannel"), 0, "kannel does not");
 	is_int(nf_fb_driver_resends("vonage"), 0, "vonage does not");

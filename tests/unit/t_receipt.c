@@ -624,6 +624,19 @@ test_listener(struct nf_store *s)
 	is_int(raw_str("POST /kannel HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 3), 411, "raw: chunked body: 411");
 	is_int(raw_str("POST /kannel HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6"
 	    "\r\n\r\n", 3), 400, "raw: two different Content-Lengths: 400");
+	/* RFC 9112 5.1: whitespace before the colon is a 400, never a field
+	 * read under another name (a proxy may read it as the length); each
+	 * request would otherwise be a well-formed receipt (404: no row) */
+	is_int(raw_str("GET /kannel?key=none-1&status=1 HTTP/1.1\r\nHost : x\r\n"
+	    "\r\n", 3), 400, "raw: whitespace before a colon: 400");
+	is_int(raw_str("GET /kannel?key=none-1&status=1 HTTP/1.1\r\nX-A\t: 3\r\n"
+	    "\r\n", 3), 400, "raw: a tab before a colon: 400");
+	is_int(raw_str("GET /kannel?key=none-1&status=1 HTTP/1.1\r\n: empty\r\n"
+	    "\r\n", 3), 400, "raw: an empty field name: 400");
+	is_int(raw_str("GET /kannel?key=none-1&status=1 HTTP/1.1 x\r\nHost: x\r\n"
+	    "\r\n", 3), 400, "raw: a request line with a fourth part: 400");
+	is_int(raw_str("GET /kannel?key=none-1&status=1 HTTP/1.1\r\nHost: x\r\n"
+	    "\r\n", 3), 404, "raw: the same receipt well formed: 404 (no row)");
 	is_int(raw_str("POST /kannel HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", 3),
 	    413, "raw: a body over the limit: 413");
 	memset(big, 'a', sizeof(big));
