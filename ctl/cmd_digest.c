@@ -1,5 +1,6 @@
 /*
- * cmd_digest.c - notifilterctl digest [--since DURATION] [--to ADDRESS]:
+ * cmd_digest.c - notifilterctl digest [--since DURATION] [--to ADDRESS]
+ * [--timeout DURATION]:
  * the report of the last DURATION (default 24h) mailed to SupportAddress
  * (or ADDRESS) as one multipart/alternative message, a text part and the
  * self-contained HTML page, through `sendmail -t -i`.  Run daily from
@@ -16,8 +17,10 @@
  * environment variable NF_SENDMAIL (an absolute path, run without a
  * shell; meant for tests).  It is started with fork/execv, the message is
  * written to its stdin, and its exit status decides: anything but 0 (or
- * not starting at all) exits 75 with what happened, so cron or systemd
- * shows a failure and the next run tries again.
+ * not starting at all, or not finishing within --timeout, default 5m:
+ * then it is stopped before it has read a whole message) exits 75 with
+ * what happened, so cron or systemd shows a failure and the next run
+ * tries again.
  *
  * Exit status: 0 mailed, 64 bad options or --to, 78 no SupportAddress
  * (or a bad one) and no --to, 75 sendmail failed, the store's 69/75.
@@ -25,8 +28,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +47,8 @@
 
 #define SENDMAIL_DEFAULT "/usr/sbin/sendmail"
 #define HOST_MAX 256
+/* how long sendmail may take by default (--timeout) */
+#define SENDMAIL_TIMEOUT_S 300
 
 /* This host's name, if it is a plain DNS name; else "localhost". */
 static void
@@ -194,14 +201,48 @@ compose(struct digest *d, const struct nf_stats *st,
 	return fclose(fp) == 0 ? 0 : -1;
 }
 
-/* Write msg to `path -t -i`.  0 when it exited 0; else prints why. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Stop the sendmail process group that overran: TERM, a second to go,
+ * then KILL; reaps pid into *status. */
+static void
+stop_group(pid_t pid, int *status)
+{
+	int64_t end;
+
+	kill(-pid, SIGTERM);
+	for (end = mono_ms() + 1000; mono_ms() < end;) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return;
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * Write msg to `path -t -i`, all within timeout_s seconds (a sendmail
+ * that neither reads nor exits would otherwise hold the digest, and the
+ * next cron or timer run, forever).  0 when it exited 0 having read the
+ * whole message; else prints why.
+ */
 static int
-send_mail(const char *path, const char *msg, size_t n)
+send_mail(const char *path, const char *msg, size_t n, long timeout_s)
 {
 	struct sigaction ign, old;
-	int fd[2], status, err = 0;
+	struct pollfd pfd;
+	int fd[2], status, err = 0, late = 0, r;
+	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
 	size_t off = 0;
-	pid_t pid;
+	pid_t pid, w;
 
 	if (pipe(fd) != 0) {
 		fprintf(stderr, "notifilterctl digest: pipe: %s\n",
@@ -218,6 +259,7 @@ send_mail(const char *path, const char *msg, size_t n)
 	if (pid == 0) {
 		char *const argv[] = { (char *)path, "-t", "-i", NULL };
 
+		setpgid(0, 0);	/* its helpers (postdrop) go with it */
 		dup2(fd[0], 0);
 		close(fd[0]);
 		close(fd[1]);
@@ -227,29 +269,62 @@ send_mail(const char *path, const char *msg, size_t n)
 		_exit(127);
 	}
 	close(fd[0]);
+	setpgid(pid, pid);	/* as the child does: no race either way */
 	/* a sendmail that dies early must give an error, not kill us */
 	memset(&ign, 0, sizeof ign);
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &old);
+	fcntl(fd[1], F_SETFL, fcntl(fd[1], F_GETFL) | O_NONBLOCK);
 	while (off < n) {
-		ssize_t w = write(fd[1], msg + off, n - off);
+		ssize_t k;
 
-		if (w < 0 && errno == EINTR)
+		pfd.fd = fd[1];
+		pfd.events = POLLOUT;
+		r = poll(&pfd, 1, (int)(deadline - mono_ms() > 0 ?
+		    deadline - mono_ms() : 0));
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
+		if (r == 0) {
+			late = 1;
+			break;
+		}
+		k = write(fd[1], msg + off, n - off);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0) {
 			err = errno;
 			break;
 		}
-		off += (size_t)w;
+		off += (size_t)k;
 	}
+	/* the message is incomplete: stop sendmail before it sees the end
+	 * of its input and sends what it has */
+	if (late)
+		stop_group(pid, &status);
 	close(fd[1]);
 	sigaction(SIGPIPE, &old, NULL);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
+	while (!late) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w == -1 && errno != EINTR) {
 			fprintf(stderr, "notifilterctl digest: waiting for %s: "
 			    "%s\n", path, strerror(errno));
 			return -1;
 		}
+		if (mono_ms() >= deadline) {
+			late = 1;
+			stop_group(pid, &status);
+			break;
+		}
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+	if (late) {
+		fprintf(stderr, "notifilterctl digest: %s -t -i did not finish "
+		    "within %ld s and was stopped (see --timeout)\n", path,
+		    timeout_s);
+		return -1;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && off == n)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
@@ -274,8 +349,10 @@ nf_cmd_digest(struct nf_ctl *ctl, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "since", required_argument, NULL, 's' },
 		{ "to", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int64_t tmo = SENDMAIL_TIMEOUT_S;
 	struct nf_report_meta meta;
 	struct nf_stats st;
 	struct nf_conf *conf;
@@ -291,7 +368,13 @@ nf_cmd_digest(struct nf_ctl *ctl, int argc, char **argv)
 			since = optarg;
 		else if (ch == 't')
 			to_arg = optarg;
-		else
+		else if (ch == 'T') {
+			if (nf_conf_parse_duration(optarg, &tmo) != 0 ||
+			    tmo < 1 || tmo > 86400)
+				return nf_ctl_usage(ctl, "--timeout %s: give how "
+				    "long sendmail may take, from 1s to 1d "
+				    "(e.g. 30s, 5m)", optarg);
+		} else
 			return nf_ctl_badopt(ctl, ch, argv, optind);
 	}
 	if (optind < argc)
@@ -348,7 +431,7 @@ nf_cmd_digest(struct nf_ctl *ctl, int argc, char **argv)
 		sm = getenv("NF_SENDMAIL");
 		if (sm == NULL || sm[0] == '\0')
 			sm = SENDMAIL_DEFAULT;
-		if (send_mail(sm, d.msg, d.nmsg) != 0) {
+		if (send_mail(sm, d.msg, d.nmsg, (long)tmo) != 0) {
 			fprintf(stderr, "notifilterctl digest: the digest for "
 			    "%s was NOT sent; check the MTA (its log, `mailq`) "
 			    "and run the digest again\n", to);

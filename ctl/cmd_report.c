@@ -55,7 +55,10 @@ nf_report_load(struct nf_ctl *ctl, const char *since_arg, struct nf_stats *st)
 		    "it as 30m, 24h, 7d or 2w", since_arg);
 	if ((rc = nf_ctl_store(ctl, &s)) != NF_EX_OK)
 		return rc;
-	now = (int64_t)time(NULL);
+	/* [since, until) with until after the current second: what was
+	 * written a moment ago counts, and the next run's window starts
+	 * where this one ended (a row is never in two digests) */
+	now = (int64_t)time(NULL) + 1;
 	rc = nf_store_stats(s, now - secs, now, 0, st);
 	if (rc != NF_STORE_OK)
 		return nf_ctl_store_fail(ctl, rc, "reading the report figures");

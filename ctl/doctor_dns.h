@@ -29,7 +29,10 @@ struct nf_doc_dns {
 	int res_ok;
 	unsigned char *msg;		/* the answer buffer */
 	SPF_dns_server_t layer;		/* libspf2 asks through this */
-	char server[80];		/* "the system resolver" or IP:PORT */
+	char server[200];		/* "the system resolver" or IP:PORT,
+					 * then what went wrong with it */
+	long timeout_s;			/* per try */
+	int dead;			/* timed out once: ask no more */
 };
 
 /* Set up c (zeroed by the caller) from the system's resolver config and
@@ -43,7 +46,9 @@ void nf_doc_dns_close(struct nf_doc_dns *c);
  * chain the server followed is skipped; a record that cannot be parsed is
  * left out).  Returns a->herr: NETDB_SUCCESS with a->n > 0, NO_DATA,
  * HOST_NOT_FOUND, TRY_AGAIN (no answer) or NO_RECOVERY.  Free with
- * nf_doc_ans_free().
+ * nf_doc_ans_free().  Once the server has let a query time out (every
+ * try), later queries answer TRY_AGAIN at once: a hanging DNS server
+ * then costs doctor one query's time-out, not one per check.
  */
 int nf_doc_dns_query(struct nf_doc_dns *c, const char *name, int type,
     struct nf_doc_ans *a);

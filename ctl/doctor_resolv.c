@@ -85,11 +85,29 @@ nf_doc_dns_query(struct nf_doc_dns *c, const char *name, int type,
 	a->herr = NO_RECOVERY;
 	if (!c->res_ok)
 		return a->herr;
+	if (c->dead) {
+		a->herr = TRY_AGAIN;
+		return a->herr;
+	}
+	errno = 0;
 	len = res_nquery(&c->res, name, ns_c_in, type, c->msg, DNS_MSG_MAX);
 	if (len < 0) {
+		int e = errno;
+
 		a->herr = c->res.res_h_errno;
 		if (a->herr == NETDB_SUCCESS || a->herr == NETDB_INTERNAL)
 			a->herr = TRY_AGAIN;
+		/* glibc: ETIMEDOUT = no server answered any try (a SERVFAIL
+		 * or a refused port is an answer of sorts, and quick) */
+		if (a->herr == TRY_AGAIN && e == ETIMEDOUT) {
+			size_t n = strlen(c->server);
+
+			c->dead = 1;
+			snprintf(c->server + n, sizeof c->server - n, ", which "
+			    "did not answer within %ld s (%d tries; later "
+			    "lookups were not tried)", c->timeout_s,
+			    c->res.retry);
+		}
 		return a->herr;
 	}
 	if (len > DNS_MSG_MAX)
@@ -359,6 +377,7 @@ nf_doc_dns_open(struct nf_doc_dns *c, const struct nf_doc *d, char *why,
 	tries_s = (d->opts.timeout_ms + 999) / 1000;
 	c->res.retrans = (int)(tries_s < 1 ? 1 : tries_s);
 	c->res.retry = 2;
+	c->timeout_s = c->res.retrans;
 	if (d->opts.resolver != NULL &&
 	    set_resolver(c, d->opts.resolver, why, len) != 0)
 		return -1;

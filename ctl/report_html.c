@@ -330,7 +330,7 @@ rates_box(FILE *fp, const struct nf_stats *st)
 	char a[32], b[32];
 
 	fprintf(fp, "<div class=\"%s\"><b>Complaint rate %s</b> of delivered "
-	    "recipients: %s. 0.3%% is the complaint rate the large mailbox "
+	    "recipients (a complaint counts as a delivery): %s. 0.3%% is the complaint rate the large mailbox "
 	    "providers publish as the limit senders must stay under.</div>\n",
 	    st->complaint_flag ? "alert" : "okay",
 	    nf_report_pct(st->complaint_rate, a, sizeof a),

@@ -45,7 +45,8 @@ void nf_report_headline(const struct nf_stats *st, char *buf, size_t len);
 /* A rate as a percentage with two decimals, "0.30%", into buf. */
 const char *nf_report_pct(double rate, char *buf, size_t len);
 
-/* Parse --since and read the figures for [now - since, now]: what
+/* Parse --since and read the figures for [now - since, now] (half open,
+ * ending after the current second): what
  * report and digest share.  Prints why on failure and returns the exit
  * code; *st must be freed with nf_stats_free even then. */
 struct nf_ctl;

@@ -108,8 +108,9 @@ rates_text(FILE *fp, const struct nf_stats *st)
 	fprintf(fp, "  complaint rate %s of delivered: %s\n",
 	    nf_report_pct(st->complaint_rate, pct, sizeof pct),
 	    st->complaint_flag ? "!! AT OR OVER 0.3%" : "under 0.3%, fine");
-	fprintf(fp, "    (0.3%% is the complaint rate the large mailbox "
-	    "providers publish as the\n    limit senders must stay under)\n");
+	fprintf(fp, "    (a complaint counts as a delivery; 0.3%% is the "
+	    "complaint rate\n    the large mailbox providers publish as the "
+	    "limit senders must stay under)\n");
 	fprintf(fp, "  spam-filter rejection rate %s of recipients: %s\n",
 	    nf_report_pct(st->spam_rate, pct, sizeof pct),
 	    st->spam_flag ? "!! AT OR OVER 1%" : "under 1%, fine");

@@ -569,7 +569,9 @@ int nf_store_receipt_add(struct nf_store *s, const struct nf_receipt_in *r,
 
 /*
  * What `notifilterctl report` and `digest` show, read in ONE read
- * transaction (a consistent snapshot) for the window [since, until].
+ * transaction (a consistent snapshot) for the window [since, until):
+ * half open, so two adjacent windows (one digest after the other) count
+ * a row once.
  *
  * Three clocks, each the natural one for its figures:
  *  - decisions: the milter's "decision" events in the window;
@@ -599,11 +601,13 @@ struct nf_stats_row {
 	int64_t total;		/* recipients, reports, failures, decisions */
 	int64_t delivered, deferred, bounced, expired, spam, pending,
 	    complaints;
+	int64_t reached;	/* delivered, or complained about (a complaint
+				 * proves delivery): complaint_rate's base */
 	int64_t last;		/* failing recipients: latest failure time */
 	char detail[NF_STORE_TEXT_MAX];	/* reasons: policy; failing
 					 * recipients: latest reason or dsn */
 	double spam_rate;	/* spam / total (domains) */
-	double complaint_rate;	/* complaints / delivered (domains) */
+	double complaint_rate;	/* complaints / reached (domains) */
 	int spam_flag, complaint_flag;	/* at or past the limits above */
 };
 
@@ -632,12 +636,16 @@ struct nf_stats {
 	int64_t messages, recipients, refused;	/* refused: rejected/dropped */
 	int64_t delivered, deferred, bounced, expired, spam, pending;
 	int64_t complaints;	/* recipients with an authenticated complaint */
+	int64_t reached;	/* delivered or complained about: the base of
+				 * complaint_rate, which is then at most 1 */
 	double spam_rate, complaint_rate;
 	int spam_flag, complaint_flag;
 	struct nf_stats_list domains, categories, senders, failing;
 	/* reports received in the window */
 	int64_t reports, reports_unauth;	/* report recipients */
-	struct nf_stats_list reasons;	/* key = reason, detail = policy */
+	/* key = reason, detail = policy, total = recipients (a report
+	 * received twice for one recipient of one message counts once) */
+	struct nf_stats_list reasons;
 	/* fallbacks made in the window, per channel */
 	struct nf_stats_channel channel[5];
 	size_t nchannel;
@@ -647,7 +655,7 @@ struct nf_stats {
 
 /*
  * Fill *out (which the call first clears; free it with nf_stats_free,
- * also after a failure) for [since, until]; top 0 means
+ * also after a failure) for [since, until); top 0 means
  * NF_STATS_TOP_DEFAULT, more than NF_STATS_TOP_MAX is cut to it.  An empty
  * store gives zeros.  NF_STORE_BUSY/ERR when the store cannot answer.
  */

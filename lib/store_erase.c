@@ -16,6 +16,10 @@
  * mutex by hashers, wiped when replaced or forgotten.  Every other function
  * works on the caller's handle.
  *
+ * Spellings: records are matched on the store key (lower case, domain in
+ * A-labels) and, for an IDN domain, on its U-label form too, which an
+ * SMTPUTF8 MTA's logs and reports use (u_form()).
+ *
  * Failures: the erasure is one transaction (a SAVEPOINT inside the
  * caller's): a failure leaves everything as it was.  It refuses, changing
  * nothing, when it would have to keep a hash and no key is set.  Statements
@@ -34,6 +38,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <idn2.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -485,14 +490,68 @@ write_keep(struct nf_store *s, const struct keep *k, size_t n, int64_t now,
 
 /* ---- the erasure ------------------------------------------------------------- */
 
+/*
+ * The address with its domain in U-labels ("jane@bücher.de" for the key
+ * "jane@xn--bcher-kva.de") into out[len]: an SMTPUTF8 MTA logs and reports
+ * the address as the application wrote it, and the parser keeps that
+ * form.  0, or -1 when the key has no A-label or no other form.
+ */
+static int
+u_form(const char *email, char *out, size_t len)
+{
+	const char *at = strrchr(email, '@');
+	char *u = NULL;
+	int n;
+
+	if (at == NULL || strstr(at, "xn--") == NULL ||
+	    idn2_to_unicode_8z8z(at + 1, &u, 0) != IDN2_OK || u == NULL)
+		return -1;
+	n = snprintf(out, len, "%.*s@%s", (int)(at - email), email, u);
+	idn2_free(u);
+	if (n < 0 || (size_t)n >= len || strcmp(out, email) == 0)
+		return -1;
+	return 0;
+}
+
+/* The records about one spelling of an email address. */
+static int
+erase_email_records(struct nf_store *s, const char *email, int64_t *rows)
+{
+	char needle[NF_STORE_EMAIL_MAX * 2];
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	st = prep(s, sql_report_blank);
+	if (st != NULL)
+		nf_st_bind_opt(st, 1, email);
+	if ((rc = run(s, st, rows, "erasing report excerpts")) != NF_STORE_OK)
+		return rc;
+	st = prep(s, sql_report_rcpt_delete);
+	if (st != NULL)
+		nf_st_bind_opt(st, 1, email);
+	if ((rc = run(s, st, rows, "erasing report rows")) != NF_STORE_OK)
+		return rc;
+	for (i = 0; email[i] && i + 1 < sizeof needle; i++)
+		needle[i] = (char)tolower((unsigned char)email[i]);
+	needle[i] = '\0';
+	if ((rc = scan(s, sql_events_scan, sql_event_delete, needle, 0,
+	    rows, "erasing events naming the address")) ||
+	    (rc = scan(s, sql_reports_scan, sql_report_blank_id, needle,
+	    0, rows, "erasing report excerpts naming the address")) ||
+	    (rc = scan(s, sql_rr_scan, sql_rr_blank_id, needle, 0, rows,
+	    "erasing diagnostics naming the address")))
+		return rc;
+	return NF_STORE_OK;
+}
+
 /* Everything but the contact's own rows (store_rows.c does those). */
 static int
 erase_records(struct nf_store *s, const char *email, const char *phone,
     int64_t *rows)
 {
-	char needle[NF_STORE_EMAIL_MAX];
+	char uform[NF_STORE_EMAIL_MAX * 2];
 	sqlite3_stmt *st;
-	size_t i;
 	int rc;
 
 	st = prep(s, sql_outbox_delete);
@@ -500,27 +559,10 @@ erase_records(struct nf_store *s, const char *email, const char *phone,
 	if ((rc = run(s, st, rows, "erasing outbox rows")) != NF_STORE_OK)
 		return rc;
 	if (email[0] != '\0') {
-		st = prep(s, sql_report_blank);
-		if (st != NULL)
-			nf_st_bind_opt(st, 1, email);
-		if ((rc = run(s, st, rows, "erasing report excerpts")) !=
-		    NF_STORE_OK)
+		if ((rc = erase_email_records(s, email, rows)) != NF_STORE_OK)
 			return rc;
-		st = prep(s, sql_report_rcpt_delete);
-		if (st != NULL)
-			nf_st_bind_opt(st, 1, email);
-		if ((rc = run(s, st, rows, "erasing report rows")) !=
-		    NF_STORE_OK)
-			return rc;
-		for (i = 0; email[i] && i + 1 < sizeof needle; i++)
-			needle[i] = (char)tolower((unsigned char)email[i]);
-		needle[i] = '\0';
-		if ((rc = scan(s, sql_events_scan, sql_event_delete, needle, 0,
-		    rows, "erasing events naming the address")) ||
-		    (rc = scan(s, sql_reports_scan, sql_report_blank_id, needle,
-		    0, rows, "erasing report excerpts naming the address")) ||
-		    (rc = scan(s, sql_rr_scan, sql_rr_blank_id, needle, 0, rows,
-		    "erasing diagnostics naming the address")))
+		if (u_form(email, uform, sizeof uform) == 0 &&
+		    (rc = erase_email_records(s, uform, rows)) != NF_STORE_OK)
 			return rc;
 	}
 	if (phone[0] != '\0') {
@@ -653,7 +695,10 @@ out:
  * back, and the hot path reads erased rows only for addresses without one:
  * so the erased rows of its email and phone turn back into what they were
  * (a suppression, a revoked consent), now that the address is stored in
- * clear anyway, and go.  Without a key nothing can be matched.
+ * clear anyway, and go.  Without a key nothing can be matched: then,
+ * when erased rows exist, the call refuses (NF_STORE_ERR), since adding
+ * the address would bypass its erased row.  email or phone may be NULL
+ * or "" (not changed).
  */
 int
 nf_st_erased_restore(struct nf_store *s, int64_t contact, const char *email,
@@ -669,7 +714,8 @@ nf_st_erased_restore(struct nf_store *s, int64_t contact, const char *email,
 	const char *addr;
 	int rc, any = 0;
 
-	if (!nf_store_erase_key_ready())
+	if ((email == NULL || email[0] == '\0') &&
+	    (phone == NULL || phone[0] == '\0'))
 		return NF_STORE_OK;
 	if ((st = prep(s, sql_any)) == NULL)
 		return NF_STORE_ERR;
@@ -678,6 +724,19 @@ nf_st_erased_restore(struct nf_store *s, int64_t contact, const char *email,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return nf_st_fail(s, rc, "looking up erased addresses");
+	/*
+	 * Without the key nothing tells whether this address was erased; and
+	 * once it has an email_policy row the hot path no longer looks at
+	 * erased rows, so adding it would silently lift an erased
+	 * suppression.  Refuse (the caller's transaction rolls back).
+	 */
+	if (any && !nf_store_erase_key_ready())
+		return nf_st_error(s, NF_STORE_ERR, "%s: the database keeps "
+		    "erased addresses as keyed hashes, and without the erasure "
+		    "key (SecretFile) it cannot tell whether %s was one of "
+		    "them: nothing was changed; run notifilterctl with a "
+		    "configuration whose SecretFile it can read", s->path,
+		    email != NULL && email[0] != '\0' ? email : phone);
 	for (ch = 0; any && ch < NF_CH_COUNT; ch++) {
 		addr = ch == NF_CH_EMAIL ? email : phone;
 		if (addr == NULL || addr[0] == '\0')

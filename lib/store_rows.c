@@ -383,6 +383,12 @@ nf_store_contact_update(struct nf_store *s, struct nf_contact *c)
 		    c->consent[ch].state, old->consent[ch].state,
 		    c->consent[ch].source, t);
 	}
+	/* a new email or phone may be an erased one: blocked as before, as
+	 * in contact_add (its email_policy row would hide the erased row) */
+	if (rc == NF_STORE_OK)
+		rc = nf_st_erased_restore(s, c->id,
+		    strcmp(old->email, c->email) != 0 ? c->email : NULL,
+		    strcmp(old->phone, c->phone) != 0 ? c->phone : NULL);
 end:
 	rc = nf_tx_end(s, &tx, rc);
 	if (rc == NF_STORE_OK) {

@@ -73,13 +73,17 @@
 	"  WHERE x.address = lower(r.address) AND x.token = lower(m.token)" \
 	"  AND x.authenticated AND x.policy = 'complaint') AS c" \
 	" FROM messages m JOIN recipients r ON r.message_id = m.id" \
-	" WHERE m.id >= ?1 AND m.created BETWEEN ?2 AND ?3) "
+	" WHERE m.id >= ?1 AND m.created >= ?2 AND m.created < ?3) "
 
-/* the counters of one group of w, then the number of groups */
+/* the counters of one group of w, then the number of groups; "reached"
+ * (delivered, or shown delivered by a complaint about it) is the
+ * complaint rate's denominator, so the rate never passes 100 % when
+ * delivery status is unknown (no MailLog, no success DSN) */
 #define W_COUNTS \
 	" count(*), sum(o = 'delivered'), sum(o = 'deferred')," \
 	" sum(o = 'bounced'), sum(o = 'expired'), sum(o = 'spam')," \
-	" sum(o = 'pending'), sum(c), count(*) OVER ()"
+	" sum(o = 'pending'), sum(c), sum(o = 'delivered' OR c)," \
+	" count(*) OVER ()"
 
 enum {
 	Q_MSG_MAX, Q_MSG_AT, Q_EV_MAX, Q_EV_AT, Q_OB_MAX, Q_OB_AT,
@@ -106,10 +110,10 @@ static const char *const sql[Q_COUNT] = {
 	    " THEN CASE WHEN instr(detail, ' action=monitored ') > 0"
 	    " THEN 'monitored' ELSE 'blocked' END ELSE 'allowed' END,"
 	    " coalesce(rule, 'unknown'), count(*) FROM events"
-	    " WHERE id >= ?1 AND time BETWEEN ?2 AND ?3 AND kind = 'decision'"
+	    " WHERE id >= ?1 AND time >= ?2 AND time < ?3 AND kind = 'decision'"
 	    " GROUP BY 1, 2 ORDER BY 3 DESC, 2",
 	[Q_MESSAGES] = "SELECT count(*) FROM messages"
-	    " WHERE id >= ?1 AND created BETWEEN ?2 AND ?3",
+	    " WHERE id >= ?1 AND created >= ?2 AND created < ?3",
 	[Q_OUTCOMES] = W_CTE "SELECT o, count(*), sum(c) FROM w GROUP BY o",
 	[Q_DOMAINS] = W_CTE "SELECT domain," W_COUNTS " FROM w"
 	    " WHERE o <> 'refused' GROUP BY domain ORDER BY 2 DESC, 1"
@@ -132,15 +136,18 @@ static const char *const sql[Q_COUNT] = {
 	    " ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?4",
 	[Q_REPORTS] = "SELECT count(*), coalesce(sum(NOT rr.authenticated), 0)"
 	    " FROM reports r JOIN report_recipients rr ON rr.report_id = r.id"
-	    " WHERE r.time BETWEEN ?1 AND ?2",
+	    " WHERE r.time >= ?1 AND r.time < ?2",
+	/* recipients, not report rows: the same report delivered twice, or
+	 * a DSN sent again, names the same (token, address) */
 	[Q_REASONS] = "SELECT coalesce(rr.reason, 'undefined'), rr.policy,"
-	    " count(*), count(*) OVER ()"
+	    " count(DISTINCT coalesce(rr.token, '') || ' ' ||"
+	    " coalesce(rr.address, '')), count(*) OVER ()"
 	    " FROM reports r JOIN report_recipients rr ON rr.report_id = r.id"
-	    " WHERE r.time BETWEEN ?1 AND ?2 AND rr.authenticated"
+	    " WHERE r.time >= ?1 AND r.time < ?2 AND rr.authenticated"
 	    " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?3",
 	[Q_FALLBACKS] = "SELECT coalesce(channel, 'none'), state, count(*),"
 	    " coalesce(sum(segments), 0) FROM outbox"
-	    " WHERE id >= ?1 AND created BETWEEN ?2 AND ?3 GROUP BY 1, 2"
+	    " WHERE id >= ?1 AND created >= ?2 AND created < ?3 GROUP BY 1, 2"
 	    " ORDER BY 1, 2",
 };
 
@@ -290,7 +297,7 @@ static void
 rates(struct nf_stats_row *r)
 {
 	r->spam_rate = ratio(r->spam, r->total);
-	r->complaint_rate = ratio(r->complaints, r->delivered);
+	r->complaint_rate = ratio(r->complaints, r->reached);
 	r->spam_flag = r->spam > 0 && r->spam_rate >= NF_STATS_SPAM_LIMIT;
 	r->complaint_flag = r->complaints > 0 &&
 	    r->complaint_rate >= NF_STATS_COMPLAINT_LIMIT;
@@ -346,6 +353,9 @@ row_outcome(sqlite3_stmt *st, struct nf_stats *out)
 	if (strcmp(o, "refused") != 0) {
 		out->recipients += n;
 		out->complaints += sqlite3_column_int64(st, 2);
+		/* a complaint proves delivery (see W_COUNTS) */
+		out->reached += strcmp(o, "delivered") == 0 ? n :
+		    sqlite3_column_int64(st, 2);
 	}
 }
 
@@ -353,7 +363,7 @@ row_outcome(sqlite3_stmt *st, struct nf_stats *out)
 static void
 row_group(struct nf_stats_list *l, sqlite3_stmt *st, size_t top)
 {
-	struct nf_stats_row *r = list_take(l, top, st, 9);
+	struct nf_stats_row *r = list_take(l, top, st, 10);
 
 	if (r == NULL)
 		return;
@@ -366,6 +376,7 @@ row_group(struct nf_stats_list *l, sqlite3_stmt *st, size_t top)
 	r->spam = sqlite3_column_int64(st, 6);
 	r->pending = sqlite3_column_int64(st, 7);
 	r->complaints = sqlite3_column_int64(st, 8);
+	r->reached = sqlite3_column_int64(st, 9);
 	rates(r);
 }
 
@@ -568,7 +579,7 @@ nf_store_stats(struct nf_store *s, int64_t since, int64_t until, size_t top,
 	if (rc != NF_STORE_OK)
 		return rc;
 	out->spam_rate = ratio(out->spam, out->recipients);
-	out->complaint_rate = ratio(out->complaints, out->delivered);
+	out->complaint_rate = ratio(out->complaints, out->reached);
 	out->spam_flag = out->spam > 0 && out->spam_rate >= NF_STATS_SPAM_LIMIT;
 	out->complaint_flag = out->complaints > 0 &&
 	    out->complaint_rate >= NF_STATS_COMPLAINT_LIMIT;

@@ -5,8 +5,8 @@
 # smtp-sink; the received message is read with python3's email module:
 # multipart/alternative with a text and an HTML part, the headers a mail
 # needs, and the numbers of the store in both parts.  Then the failures:
-# sendmail failing or missing (75), no SupportAddress (78), a bad --to
-# (64).
+# sendmail failing, missing or hanging past --timeout (75), no
+# SupportAddress (78), a bad --to (64).
 #
 # env: DIGEST_PORT (smtpd, default 11100; smtp-sink on the next port),
 #      KEEP=1 keeps the work dir.  Skips (1..0 # SKIP) without root,
@@ -135,6 +135,15 @@ t_like "... says so and that nothing was sent" "$out" 'exited with status 1.*NOT
 out=$(NF_SENDMAIL=$NF_D/no-such-sendmail nf_ctl -c "$CONF" digest 2>&1); rc=$?
 t_is "sendmail missing: exit 75" "$rc" 75
 t_like "... names it" "$out" 'could not be started'
+printf '#!/bin/sh\nsleep 30\n' >"$NF_D/hang-sendmail"
+chmod 755 "$NF_D/hang-sendmail"
+t0=$(date +%s)
+out=$(NF_SENDMAIL=$NF_D/hang-sendmail nf_ctl -c "$CONF" digest --timeout 2s 2>&1); rc=$?
+t1=$(date +%s)
+t_is "sendmail hanging: exit 75" "$rc" 75
+t_like "... stopped after --timeout ($((t1 - t0)) s)" "$((t1 - t0)) $out" '^[2-6] .*did not finish within 2 s and was stopped.*NOT sent'
+out=$(nf_ctl -c "$CONF" digest --timeout 0 2>&1); rc=$?
+t_is "--timeout 0: exit 64" "$rc" 64
 printf 'Database %s\n' "$DB" >"$NF_D/nosupport.conf"
 out=$(nf_ctl -c "$NF_D/nosupport.conf" digest 2>&1); rc=$?
 t_is "no SupportAddress and no --to: exit 78" "$rc" 78

@@ -24,6 +24,7 @@ SMTP_PORT=${NF_DOCTOR_SMTP_PORT:-11151}	# listen.py smtp: not a milter
 HTTP_PORT=${NF_DOCTOR_HTTP_PORT:-11152}	# listen.py accept: a provider
 DEAD_PORT=${NF_DOCTOR_DEAD_PORT:-11153}	# nothing listens (TCP)
 DEAD_DNS=${NF_DOCTOR_DEAD_DNS:-11154}	# nothing answers DNS
+HANG_DNS=${NF_DOCTOR_HANG_DNS:-11155}	# listen.py hang: reads, never answers
 NF="$top_builddir/notifilter"
 HERE="$top_srcdir/tests/doctor"
 
@@ -83,7 +84,7 @@ wait_for() {	# wait_for SECONDS CMD...
 }
 
 for p in "tcp $SMTP_PORT" "tcp $HTTP_PORT" "tcp $DEAD_PORT" "udp $DNS_PORT" \
-    "tcp $DNS_PORT" "udp $DEAD_DNS"; do
+    "tcp $DNS_PORT" "udp $DEAD_DNS" "udp $HANG_DNS" "tcp $HANG_DNS"; do
 	# shellcheck disable=SC2086
 	if listening $p; then
 		echo "Bail out! 127.0.0.1 port $p is already in use (ss -lnp); set NF_DOCTOR_*_PORT"
@@ -102,7 +103,9 @@ if ! wait_for 10 listening udp "$DNS_PORT"; then
 fi
 spawn smtp "$PYTHON3" "$HERE/listen.py" "$SMTP_PORT" smtp 300
 spawn provider "$PYTHON3" "$HERE/listen.py" "$HTTP_PORT" accept 300
-wait_for 10 listening tcp "$SMTP_PORT" && wait_for 10 listening tcp "$HTTP_PORT" ||
+spawn hang "$PYTHON3" "$HERE/listen.py" "$HANG_DNS" hang 300
+wait_for 10 listening tcp "$SMTP_PORT" && wait_for 10 listening tcp "$HTTP_PORT" &&
+    wait_for 10 listening udp "$HANG_DNS" ||
 	{ echo "Bail out! listen.py did not start"; cat "$T"/smtp.log "$T"/provider.log; exit 1; }
 
 # ---- files and configurations ---------------------------------------------
@@ -291,6 +294,19 @@ line warn "spf 192.0.2.10" "no DNS answer: SPF temperror is a warning"
 has "$T/out" "temperror" "temperror is named"
 line warn "mx bounce.example.test" "no DNS answer: MX is a warning"
 has "$T/out" "through 127.0.0.1:$DEAD_DNS" "the DNS warning names the server asked"
+# a DNS server that takes the questions and never answers: after the
+# first time-out the other lookups are not waited for one by one (3 IPs
+# and 4 sender domains would be 8 lookups of 2 x --timeout each)
+mkconf "$T/hang.conf" "Senders noreply@example.test, a@b.test, c@d.test, e@f.test"
+t0=$(date +%s)
+"$CTL" -c "$T/hang.conf" doctor --resolver "127.0.0.1:$HANG_DNS" --timeout 1 \
+    --outbound-ip 192.0.2.10 --outbound-ip 192.0.2.11 --outbound-ip 192.0.2.12 \
+    > "$T/out" 2> "$T/err"
+t1=$(date +%s)
+check "[ $((t1 - t0)) -le 6 ]" "a hanging DNS server costs about one time-out, not one per lookup ($((t1 - t0)) s)"
+line warn "spf 192.0.2.12" "the last IP's SPF is a warning (no DNS answer)"
+line warn "mx bounce.example.test" "and MX too"
+has "$T/out" "did not answer within" "the warning says the server did not answer in time"
 run doctor "${DNS_OPTS[@]}"
 check 'grep -q "^\(pass\|warn\|fail\)  spf" "$T/out"' "without --outbound-ip this host's addresses are checked (or their absence)"
 

@@ -567,6 +567,123 @@ test_more(void)
 	nf_store_close(s);
 }
 
+/* ---- an erased address must not come back unblocked ------------------------- */
+
+static void
+test_comeback(void)
+{
+	struct nf_erase_result res;
+	struct nf_email_state es;
+	struct nf_suppression sup;
+	struct nf_contact c, p;
+	struct nf_store *s = NULL;
+	char err[1024];
+	int rc;
+
+	snprintf(dbpath, sizeof dbpath, "%s/back.db", tmpdir);
+	rc = nf_store_open(dbpath, NF_STORE_CREATE, 2000, &s, err, sizeof err);
+	if (rc != NF_STORE_OK) {
+		ok(0, "open: %s", err);
+		return;
+	}
+	nf_store_erase_key_set(key1, sizeof key1 - 1);
+	set_sup(&sup, "back@example.com", NF_CH_EMAIL, "userunknown");
+	nf_store_suppress_add(s, &sup);
+	add_contact(s, &c, "back@example.com", "", "Back");
+	is_int(nf_store_contact_erase(s, "back@example.com", &res), NF_STORE_OK,
+	    "erase back@ (suppressed)");
+
+	/* a phone-only contact given the erased email by an update (contact
+	 * import --merge) */
+	add_contact(s, &p, "", "+4930555111", "Phone only");
+	snprintf(p.email, sizeof p.email, "back@example.com");
+	rc = nf_store_contact_update(s, &p);
+	is_int(rc, NF_STORE_OK, "update a contact to the erased email (%s)",
+	    rc ? nf_store_errmsg(s) : "ok");
+	nf_store_email_state(s, "back@example.com", &es);
+	ok(es.has_contact && es.suppressed, "the erased email given to a "
+	    "contact by an update stays suppressed (has_contact %d, "
+	    "suppressed %d)", es.has_contact, es.suppressed);
+
+	/* without the key nothing can tell whether an address was erased:
+	 * adding it would bypass its erased row, so it is refused */
+	set_sup(&sup, "gone@example.com", NF_CH_EMAIL, "hasmoved");
+	nf_store_suppress_add(s, &sup);
+	is_int(nf_store_contact_erase(s, "gone@example.com", &res), NF_STORE_OK,
+	    "erase gone@ (suppressed, no contact)");
+	nf_store_erase_key_set(NULL, 0);
+	memset(&c, 0, sizeof c);
+	snprintf(c.email, sizeof c.email, "gone@example.com");
+	rc = nf_store_contact_add(s, &c);
+	is_int(rc, NF_STORE_ERR, "without the key, adding a contact while "
+	    "erased rows exist is refused");
+	ok(strstr(nf_store_errmsg(s), "SecretFile") != NULL, "and the message "
+	    "names SecretFile: %s", nf_store_errmsg(s));
+	is_int(nf_store_contact_find(s, "gone@example.com", &c),
+	    NF_STORE_NOTFOUND, "nothing was added");
+	nf_store_erase_key_set(key1, sizeof key1 - 1);
+	nf_store_email_state(s, "gone@example.com", &es);
+	ok(es.suppressed, "the daemon (with the key) still blocks it");
+	nf_store_close(s);
+}
+
+/* ---- an IDN address: reports and logs may name it in U-labels ----------------- */
+
+#define IDN_A "jane@xn--bcher-kva.de"
+#define IDN_U "jane@b\303\274cher.de"
+
+static void
+test_idn(void)
+{
+	struct nf_erase_result res;
+	struct nf_report_in r;
+	struct nf_report_rcpt_in rr;
+	struct nf_contact c;
+	struct nf_store *s = NULL;
+	char err[1024];
+	int rc;
+
+	snprintf(dbpath, sizeof dbpath, "%s/idn.db", tmpdir);
+	rc = nf_store_open(dbpath, NF_STORE_CREATE, 2000, &s, err, sizeof err);
+	if (rc != NF_STORE_OK) {
+		ok(0, "open: %s", err);
+		return;
+	}
+	nf_store_erase_key_set(key1, sizeof key1 - 1);
+	/* the store key is the A-label form (addr.c); an SMTPUTF8 MTA logs
+	 * and reports the address as the application wrote it */
+	add_contact(s, &c, IDN_A, "", "Jane Umlaut");
+	event(s, "delivery", NULL, IDN_A, "bounced",
+	    "status=bounced (host mx said: 550 5.1.1 <" IDN_U ">: unknown)");
+	memset(&r, 0, sizeof r);
+	memset(&rr, 0, sizeof rr);
+	r.kind = "dsn";
+	r.token = "1eraseidnaaaaaaaaaaaaaaaaaaaaaaaa";
+	r.env_recipient = "bounce+x@bounce.example";
+	r.excerpt = "Final-Recipient: utf-8; " IDN_U "\r\nStatus: 5.1.1\r\n";
+	r.time = 1700000003;
+	rr.address = IDN_U;
+	rr.action = "failed";
+	rr.status = "5.1.1";
+	rr.reason = "userunknown";
+	rr.diagnostic = "550 5.1.1 <" IDN_U ">: unknown user";
+	rr.policy = "bad";
+	rr.outcome = "unauthenticated";
+	rr.detail = "x";
+	if (nf_store_report_add(s, &r, &rr, 1, NULL) != NF_STORE_OK)
+		diag("report_add: %s", nf_store_errmsg(s));
+	ok(count_in_db(IDN_U) > 0, "before: the U-label form is in the file");
+	is_int(nf_store_contact_erase(s, IDN_A, &res), NF_STORE_OK,
+	    "erase the IDN contact (%s)", nf_store_errmsg(s));
+	is_int(raw_int("SELECT count(*) FROM report_recipients"), 0,
+	    "its report rows (U-label address) are gone");
+	is_int(raw_int("SELECT count(*) FROM events WHERE kind = 'delivery'"),
+	    0, "its delivery event is gone");
+	is_int(count_in_db(IDN_U), 0, "the U-label form is in neither the "
+	    "database nor its -wal");
+	nf_store_close(s);
+}
+
 static void
 rmtree(const char *dir)
 {
@@ -596,6 +713,8 @@ main(void)
 	test_key();
 	test_erase();
 	test_more();
+	test_comeback();
+	test_idn();
 	nf_store_erase_key_set(NULL, 0);
 	if (getenv("T_ERASE_KEEP") != NULL)	/* to look at the files */
 		diag("files kept in %s", tmpdir);

@@ -417,6 +417,70 @@ test_plans(void)
 	sqlite3_close(db);
 }
 
+/* A complaint proves delivery: recipients with a complaint but no
+ * delivery status (no MailLog, no success DSN) must not push the
+ * complaint rate past 100 %. */
+static void
+test_complaint_rate(void)
+{
+	static const char *const r[] = { "a@x.example", "b@x.example",
+	    "c@x.example", "d@x.example" };
+	const struct nf_stats_row *d;
+	struct nf_store *s;
+	struct nf_stats st;
+	char err[512];
+	int i;
+
+	snprintf(path, sizeof path, "%s/compl.db", dir);
+	if (nf_store_open(path, NF_STORE_CREATE, 1000, &s, err, sizeof err)) {
+		ok(0, "open: %s", err);
+		return;
+	}
+	msg(s, "1complaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QC1", "n@shop.example",
+	    "news", T0 - 100, r, NULL, 4);
+	dlv(s, "QC1", "a@x.example", "sent", T0 - 90);
+	for (i = 1; i < 4; i++)
+		rep(s, "1complaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, r[i], "feedback",
+		    "complaint", T0 - 50);
+	is_int(nf_store_stats(s, T0 - 3600, T0, 0, &st), NF_STORE_OK, "stats");
+	ok(st.delivered == 1 && st.complaints == 3, "1 delivered by status, "
+	    "3 complaints (%lld, %lld)", (long long)st.delivered,
+	    (long long)st.complaints);
+	ok(st.complaint_rate <= 1.0 && st.complaint_rate > 0.74 &&
+	    st.complaint_rate < 0.76, "complaint rate 3 of the 4 recipients "
+	    "it reached, never over 100 %% (%f)", st.complaint_rate);
+	d = find(&st.domains, "x.example");
+	ok(d != NULL && d->complaint_rate > 0.74 && d->complaint_rate < 0.76,
+	    "the same per domain (%f)", d ? d->complaint_rate : -1.0);
+	nf_stats_free(&st);
+
+	/* adjacent windows (one digest after the other) count a message
+	 * once: [since, until) */
+	msg(s, "1edgeaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QE1", "n@shop.example",
+	    "news", T0, r, NULL, 1);
+	nf_store_stats(s, T0 - 3600, T0, 0, &st);
+	i = (int)st.messages;
+	nf_stats_free(&st);
+	nf_store_stats(s, T0, T0 + 3600, 0, &st);
+	is_int(i + (int)st.messages, 2, "a message at the edge of two "
+	    "adjacent windows counts in one of them (%d + %lld)", i,
+	    (long long)st.messages);
+	nf_stats_free(&st);
+
+	/* the same bounce report delivered twice (a pipe retried, a remote
+	 * MTA sending its DSN again): one recipient, one bounce */
+	rep(s, "1complaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, "a@x.example",
+	    "mailboxfull", "soft", T0 - 40);
+	rep(s, "1complaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, "a@x.example",
+	    "mailboxfull", "soft", T0 - 30);
+	nf_store_stats(s, T0 - 3600, T0, 0, &st);
+	d = find(&st.reasons, "mailboxfull");
+	ok(d != NULL && d->total == 1, "a report delivered twice counts once "
+	    "among the reasons (%lld)", d ? (long long)d->total : -1LL);
+	nf_stats_free(&st);
+	nf_store_close(s);
+}
+
 int
 main(void)
 {
@@ -429,6 +493,7 @@ main(void)
 	test_empty();
 	test_figures();
 	test_plans();
+	test_complaint_rate();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);

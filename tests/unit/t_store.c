@@ -682,6 +682,16 @@ test_events(struct nf_store *s, const char *path)
 	is_int(nf_store_event_add(s, &ev[0]), NF_STORE_ERR, "event without "
 	    "a kind");
 
+	/* with erased rows in the store and no key, a new contact could be
+	 * an erased address coming back unblocked: refused, nothing written */
+	set_contact(&c, "tl@example.com", "+4917000000001", "Tim Line");
+	is_int(nf_store_contact_add(s, &c), NF_STORE_ERR,
+	    "adding a contact with erased rows and no erasure key is refused");
+	ok(strstr(nf_store_errmsg(s), "SecretFile") != NULL,
+	    "and the message names SecretFile: %s", nf_store_errmsg(s));
+	nf_store_erase_key_set((const unsigned char *)"t_store erasure key",
+	    19);
+
 	/* writes record their own events */
 	set_contact(&c, "tl@example.com", "+4917000000001", "Tim Line");
 	c.consent[NF_CH_EMAIL].state = NF_CONSENT_GRANTED;
