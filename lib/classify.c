@@ -14,8 +14,9 @@
  * code whose detail names a reason (X.1.1, X.2.2, ...) comes next; general
  * words and general codes only when nothing better is there.
  *
- * Everything here is a pure function of its arguments: no allocation, no
- * global state but the phrase index built once, safe from any thread.
+ * Everything here is a pure function of its arguments: no global state
+ * but the phrase index built once, safe from any thread.  The only
+ * allocation is the copies a caller's struct nf_classify_memo keeps.
  * Texts longer than NF_CLASSIFY_MAXTEXT are judged by their first bytes.
  */
 #include "config.h"
@@ -26,6 +27,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -69,6 +71,10 @@ struct phrase_ix {
 	unsigned short order[MAX_PHRASES];
 	unsigned char pre[MAX_PHRASES];	/* bytes before '*' (or all) */
 	unsigned char suf[MAX_PHRASES];	/* bytes after '*', 0 = no gap */
+	/* the first (up to) 4 literal bytes of each phrase in bucket order,
+	 * as a little-endian word and its mask: one compare rejects almost
+	 * every phrase of a bucket before phrase_at() looks closer */
+	uint32_t head[MAX_PHRASES], mask[MAX_PHRASES];
 	size_t n;
 };
 static struct phrase_ix ix;
@@ -95,6 +101,28 @@ ix_build(void)
 				ix.order[k++] = (unsigned short)i;
 	}
 	ix.first[256] = (unsigned short)k;
+	for (k = 0; k < ix.first[256]; k++) {
+		const char *p = nf_classify_phrases[ix.order[k]].s;
+		size_t j, m = ix.pre[ix.order[k]] < 4 ? ix.pre[ix.order[k]] : 4;
+
+		ix.head[k] = ix.mask[k] = 0;
+		for (j = 0; j < m; j++) {
+			ix.head[k] |= (uint32_t)(unsigned char)p[j] << (8 * j);
+			ix.mask[k] |= (uint32_t)0xff << (8 * j);
+		}
+	}
+}
+
+/* t[pos..pos+4) as a little-endian word, zeros past n */
+static uint32_t
+word_at(const char *t, size_t pos, size_t n)
+{
+	uint32_t w = 0;
+	size_t j;
+
+	for (j = 0; j < 4 && pos + j < n; j++)
+		w |= (uint32_t)(unsigned char)t[pos + j] << (8 * j);
+	return w;
 }
 
 /* Does phrase i match at t[pos..n)? */
@@ -128,14 +156,22 @@ scan(const char *t, size_t n, int only, struct nf_classify_marks *m)
 	for (pos = 0; pos < n; pos++) {
 		unsigned char c = (unsigned char)t[pos];
 		size_t k;
+		uint32_t w;
 
 		if (!isalnum(c) || (pos > 0 && isalnum((unsigned char)t[pos - 1])))
 			continue;	/* phrases start words */
+		if (ix.first[c] == ix.first[c + 1])
+			continue;
+		w = word_at(t, pos, n);
 		for (k = ix.first[c]; k < ix.first[c + 1]; k++) {
 			size_t i = ix.order[k];
-			const struct nf_classify_phrase *p = &nf_classify_phrases[i];
-			unsigned long bit = 1UL << p->reason, *set;
+			const struct nf_classify_phrase *p;
+			unsigned long bit, *set;
 
+			if ((w & ix.mask[k]) != ix.head[k])
+				continue;	/* the first bytes differ */
+			p = &nf_classify_phrases[i];
+			bit = 1UL << p->reason;
 			if (only >= 0 && p->reason != only)
 				continue;
 			set = p->weight == 0 ? &m->veto : p->weight == 1 ? &m->weak :
@@ -397,38 +433,53 @@ is2(int c)
 int
 nf_classify_find_status(const char *text, char *dst, size_t dstlen)
 {
-	const char *p, *best = NULL;
-	size_t blen = 0, n;
-	int pass;
+	const char *p, *best[5] = { NULL, NULL, NULL, NULL, NULL };
+	size_t blen[5] = { 0, 0, 0, 0, 0 }, n;
+	int lvl;
 
 	if (dstlen == 0)
 		return 0;
 	dst[0] = '\0';
 	/* preference: "#5.1.1", "550 5.1.1", a 4/5 code with a subject and a
 	 * detail (5.7.1 says more than 5.1.0 or 5.0.0), any 4/5 code, then a
-	 * 2.x.y code */
-	for (pass = 0; pass < 5 && best == NULL; pass++) {
-		for (p = text; *p; p++) {
-			if (pass == 0 && !(p > text && p[-1] == '#'))
+	 * 2.x.y code; the first of each kind in the text.  One pass notes
+	 * the first code of every kind (this runs on every line that might
+	 * hold a code) */
+	for (p = text; *p; p++) {
+		if (*p == '4' || *p == '5') {
+			if ((n = code_at(text, p, is45)) == 0)
 				continue;
-			if (pass == 1 && !(p - text >= 4 && (p[-1] == ' ' || p[-1] == '-') &&
-			    isdigit((unsigned char)p[-2]) && isdigit((unsigned char)p[-3]) &&
-			    isdigit((unsigned char)p[-4])))
-				continue;
-			n = code_at(text, p, pass == 4 ? is2 : is45);
-			if (n && pass == 2 && (p[2] == '0' || (p[4] == '0' && !isdigit((unsigned char)p[5]))))
-				continue;
-			if (n) {
-				best = p;
-				blen = n;
-				break;
+			if (p > text && p[-1] == '#') {
+				best[0] = p;
+				blen[0] = n;
+				break;	/* nothing is preferred to it */
 			}
+			if (best[1] == NULL && p - text >= 4 && (p[-1] == ' ' || p[-1] == '-') &&
+			    isdigit((unsigned char)p[-2]) && isdigit((unsigned char)p[-3]) &&
+			    isdigit((unsigned char)p[-4])) {
+				best[1] = p;
+				blen[1] = n;
+			}
+			if (best[2] == NULL &&
+			    !(p[2] == '0' || (p[4] == '0' && !isdigit((unsigned char)p[5])))) {
+				best[2] = p;
+				blen[2] = n;
+			}
+			if (best[3] == NULL) {
+				best[3] = p;
+				blen[3] = n;
+			}
+		} else if (*p == '2' && best[4] == NULL && (n = code_at(text, p, is2)) != 0) {
+			best[4] = p;
+			blen[4] = n;
 		}
 	}
-	if (best == NULL || blen >= dstlen)
+	for (lvl = 0; lvl < 5 && best[lvl] == NULL; lvl++)
+		;
+	if (lvl == 5 || blen[lvl] >= dstlen)
 		return 0;
-	memcpy(dst, best, blen);
-	dst[blen] = '\0';
+	memcpy(dst, best[lvl], blen[lvl]);
+	dst[blen[lvl]] = '\0';
 	return 1;
 }
 
@@ -717,8 +768,91 @@ stage_other(const struct evidence *e, const struct nf_classify_in *in, int smtp)
 	return NF_REASON_NONE;
 }
 
+/* Is text[0..n) the text of a slot (NULL-safe)? */
+static int
+same_text(const char *slot, size_t slot_n, const char *text, size_t n)
+{
+	return slot != NULL && slot_n == n && memcmp(slot, text, n) == 0;
+}
+
+static char *
+copy_text(const char *text, size_t n)
+{
+	char *c = malloc(n + 1);
+
+	if (c != NULL) {
+		memcpy(c, text, n);
+		c[n] = '\0';
+	}
+	return c;
+}
+
+/* The marks of the lower-case text d[0..n), from the memo when it has
+ * them (memo may be NULL). */
+static void
+marks_of(const char *d, size_t n, struct nf_classify_marks *m, struct nf_classify_memo *memo)
+{
+	unsigned i;
+	char *c;
+
+	if (memo != NULL)
+		for (i = 0; i < NF_CLASSIFY_MEMO; i++)
+			if (same_text(memo->m[i].text, memo->m[i].n, d, n)) {
+				*m = memo->m[i].marks;
+				return;
+			}
+	scan(d, n, -1, m);
+	if (memo != NULL && (c = copy_text(d, n)) != NULL) {
+		i = memo->next_m++ % NF_CLASSIFY_MEMO;
+		free(memo->m[i].text);
+		memo->m[i].text = c;
+		memo->m[i].n = n;
+		memo->m[i].marks = *m;
+	}
+}
+
+int
+nf_classify_command_memo(const char *lc, struct nf_classify_memo *memo)
+{
+	size_t n = strlen(lc);
+	unsigned i;
+	int cmd;
+	char *c;
+
+	for (i = 0; i < NF_CLASSIFY_MEMO; i++)
+		if (same_text(memo->c[i].text, memo->c[i].n, lc, n))
+			return memo->c[i].cmd;
+	cmd = command_of(lc, 1);
+	if ((c = copy_text(lc, n)) != NULL) {
+		i = memo->next_c++ % NF_CLASSIFY_MEMO;
+		free(memo->c[i].text);
+		memo->c[i].text = c;
+		memo->c[i].n = n;
+		memo->c[i].cmd = cmd;
+	}
+	return cmd;
+}
+
+void
+nf_classify_memo_free(struct nf_classify_memo *memo)
+{
+	unsigned i;
+
+	for (i = 0; i < NF_CLASSIFY_MEMO; i++) {
+		free(memo->m[i].text);
+		free(memo->c[i].text);
+	}
+	memset(memo, 0, sizeof(*memo));
+}
+
 int
 nf_classify(const struct nf_classify_in *in)
+{
+	return nf_classify_memo(in, NULL);
+}
+
+int
+nf_classify_memo(const struct nf_classify_in *in, struct nf_classify_memo *memo)
 {
 	char d[NF_CLASSIFY_MAXTEXT + 1];
 	const char *st = in->status ? in->status : "";
@@ -738,7 +872,7 @@ nf_classify(const struct nf_classify_in *in)
 	if (st[0] == '2')
 		return NF_REASON_DELIVERED;
 	n = lower_copy(d, in->diag ? in->diag : "");
-	scan(d, n, -1, &marks);
+	marks_of(d, n, &marks, memo);
 	e.m = marks.strong;
 	e.weak = marks.weak;
 	e.code = nf_classify_code(st, &strong);

@@ -92,4 +92,29 @@ int nf_classify_command(const char *lc);
  * ">>> DATA"), for long texts where a command named in passing misleads. */
 int nf_classify_command_strict(const char *lc);
 
+/* A caller's memory of recent answers, for a report whose recipients
+ * share one diagnostic or one context text: the phrase marks of the last
+ * few diagnostics and the commands of the last few texts, each kept with
+ * a copy of its text and reused only for the same text, so the answers
+ * are those of nf_classify() and nf_classify_command().  Zero it before
+ * the first use, free it with nf_classify_memo_free(); without memory to
+ * keep a copy the answer is simply worked out again. */
+#define NF_CLASSIFY_MEMO 4
+struct nf_classify_memo {
+	struct {
+		char *text;	/* lower-case copy, NULL = empty slot */
+		size_t n;
+		struct nf_classify_marks marks;
+	} m[NF_CLASSIFY_MEMO];
+	struct {
+		char *text;
+		size_t n;
+		int cmd;
+	} c[NF_CLASSIFY_MEMO];
+	unsigned next_m, next_c;
+};
+int nf_classify_memo(const struct nf_classify_in *in, struct nf_classify_memo *memo);
+int nf_classify_command_memo(const char *lc, struct nf_classify_memo *memo);
+void nf_classify_memo_free(struct nf_classify_memo *memo);
+
 #endif

@@ -162,6 +162,21 @@ out:
 	return d->nomem ? -1 : 0;
 }
 
+/* Is name (lower case) a field flush_field() keeps?  Text lines such as
+ * "Subject: ..." are not collected only to be dropped at the next line. */
+static int
+known_field(const char *name)
+{
+	int k;
+
+	if (strcmp(name, "reporting-mta") == 0 || strcmp(name, "arrival-date") == 0)
+		return 1;
+	for (k = 0; k < NF_DSN_NFIELDS; k++)
+		if (strcmp(name, names[k]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 nf_dsn_line(struct nf_dsn *d, const char *l, size_t len)
 {
@@ -186,6 +201,9 @@ nf_dsn_line(struct nf_dsn *d, const char *l, size_t len)
 	flush_field(d);
 	if (len == 0 || !nf_dsn_field_split(l, len, name, sizeof(name), &v))
 		goto blank;
+	/* an unknown field is dropped whole, its folded lines with it */
+	if (!known_field(name))
+		return 0;
 	if (nf_buf_append(&d->field, l, len) == NF_BUF_NOMEM)
 		d->nomem = 1;
 	return d->nomem ? -1 : 0;

@@ -83,7 +83,7 @@ is_marker(const struct line *l)
 		"returned message follows",
 		"content-type: message/rfc822",
 		"content-type: text/rfc822-headers",
-	};
+	};	/* each holds "copy", "follow", "original" or "content-type" */
 	static const char *const dashed[] = {
 		"original message", "original mail", "returned message", "rejected message",
 		"undelivered message", "message header",
@@ -92,7 +92,8 @@ is_marker(const struct line *l)
 	const char *t;
 	size_t i, n = l->n < sizeof(lc) - 1 ? l->n : sizeof(lc) - 1;
 
-	if (starts_ci(l, "received: ") || starts_ci(l, "return-path:"))
+	if (l->n > 0 && (l->s[0] | 0x20) == 'r' &&
+	    (starts_ci(l, "received: ") || starts_ci(l, "return-path:")))
 		return 1;
 	/* an mbox separator: a copy of the message follows */
 	if (l->n > 5 && memcmp(l->s, "From ", 5) == 0 && memchr(l->s, '@', l->n))
@@ -100,15 +101,21 @@ is_marker(const struct line *l)
 	/* markers are short lines that name a message or its headers */
 	if (n < 12 || !(memchr(l->s, 'e', n) || memchr(l->s, 'E', n)))
 		return 0;
-	for (i = 0; i < n; i++)
-		lc[i] = (char)tolower((unsigned char)l->s[i]);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)l->s[i];
+
+		lc[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
 	lc[n] = '\0';
 	if (strstr(lc, "message") == NULL && strstr(lc, "mail") == NULL &&
 	    strstr(lc, "header") == NULL)
 		return 0;
-	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		if (strstr(lc, phrases[i]))
-			return 1;
+	/* every phrase holds one of these words: most lines hold none */
+	if (strstr(lc, "copy") || strstr(lc, "follow") || strstr(lc, "original") ||
+	    strstr(lc, "content-type"))
+		for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+			if (strstr(lc, phrases[i]))
+				return 1;
 	t = lc + strspn(lc, " \t");
 	/* "Original Message:" alone on its line, a quoted header block follows */
 	if (strncmp(t, "original message", 16) == 0 && strlen(t) < 24)

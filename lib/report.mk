@@ -51,9 +51,9 @@ EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz_common.h
 
 # make bench: parse throughput against Sisimai
 BENCH_TARGETS += bench-parse
-bench-parse: tests/unit/parse_driver
+bench-parse: tests/unit/parse_driver notifilterctl$(EXEEXT)
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
-	    $(SHELL) $(top_srcdir)/bench/bench-parse.sh
+	    PYTHON3='$(PYTHON3)' $(SHELL) $(top_srcdir)/bench/bench-parse.sh
 .PHONY: bench-parse
 EXTRA_DIST += bench/bench-parse.sh bench/parse_score.py
 

@@ -25,16 +25,24 @@
 
 #define LC_MAX 2048
 
-/* lower-case copy of at most n bytes (and dstlen - 1) */
+/* lower-case copy of at most n bytes (and dstlen - 1), up to a NUL.
+ * ASCII folding, what tolower() does in the C locale the programs run in;
+ * it runs over every top-level header, hence no call per byte. */
 static size_t
 lc_copy(char *dst, size_t dstlen, const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n && s[i] && i + 1 < dstlen; i++)
-		dst[i] = (char)tolower((unsigned char)s[i]);
-	dst[i] = '\0';
-	return i;
+	if (dstlen == 0)
+		return 0;
+	n = strnlen(s, n < dstlen - 1 ? n : dstlen - 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		dst[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	dst[n] = '\0';
+	return n;
 }
 
 /*
@@ -65,70 +73,75 @@ lc_copy(char *dst, size_t dstlen, const char *s, size_t n)
 #define S_MLABS_REF	0x20000u
 #define S_MLABS_FROM	0x40000u
 
+/* the name's length is kept so that a header is compared only with the
+ * signals of the same length (nf_mta_header sees every top-level header) */
+#define SIGNAL(name, needle, how, sig) { name, sizeof(name) - 1, needle, how, sig }
 static const struct {
 	const char *name;
+	size_t nlen;
 	const char *needle;
 	char how;
 	unsigned sig;
 } signals[] = {
-	{ "x-nai-header", "modified by mcafee", 's', S_MCAFEE_HDR },
-	{ "subject", "delivery status", 'e', S_MCAFEE_SUBJ },
+	SIGNAL("x-nai-header", "modified by mcafee", 's', S_MCAFEE_HDR),
+	SIGNAL("subject", "delivery status", 'e', S_MCAFEE_SUBJ),
 	/* Ipswitch IMail Server */
-	{ "x-mailer", "<smtp32 v", 'p', S_IMAIL },
-	{ "subject", "undeliverable mail", 'e', S_IMAIL },
+	SIGNAL("x-mailer", "<smtp32 v", 'p', S_IMAIL),
+	SIGNAL("subject", "undeliverable mail", 'e', S_IMAIL),
 	/* Lotus Notes R4/R5 router, and Domino */
-	{ "subject", "undeliverable message", 'e', S_NOTES },
-	{ "subject", "delivery failure:", 'p', S_DOMINO },
-	{ "subject", "delivery_failure:", 'p', S_DOMINO },
+	SIGNAL("subject", "undeliverable message", 'e', S_NOTES),
+	SIGNAL("subject", "delivery failure:", 'p', S_DOMINO),
+	SIGNAL("subject", "delivery_failure:", 'p', S_DOMINO),
 	/* Exchange 5.5/2000/2003 Internet Mail Service */
-	{ "x-ms-embedded-report", "", 'h', S_EXCH },
-	{ "x-mailer", "internet mail service (", 'p', S_EXCH },
-	{ "x-mailer", "microsoft exchange server internet mail connector", 'p', S_EXCH },
-	{ "x-mimeole", "produced by microsoft exchange", 'p', S_EXCH },
-	{ "received", " with internet mail service (", 's', S_EXCH },
+	SIGNAL("x-ms-embedded-report", "", 'h', S_EXCH),
+	SIGNAL("x-mailer", "internet mail service (", 'p', S_EXCH),
+	SIGNAL("x-mailer", "microsoft exchange server internet mail connector", 'p', S_EXCH),
+	SIGNAL("x-mimeole", "produced by microsoft exchange", 'p', S_EXCH),
+	SIGNAL("received", " with internet mail service (", 's', S_EXCH),
 	/* Verizon Wireless SMS and MMS gateways */
-	{ "from", "post_master@vtext.com", 's', S_VERIZON },
-	{ "from", ".vzwpix.com", 's', S_VERIZON },
+	SIGNAL("from", "post_master@vtext.com", 's', S_VERIZON),
+	SIGNAL("from", ".vzwpix.com", 's', S_VERIZON),
 	/* Trend Micro InterScan Messaging Security */
-	{ "from", "\"interscan ", 's', S_INTERSCAN },
-	{ "from", "(\"interscan ", 's', S_INTERSCAN },
-	{ "subject", "mail could not be delivered", 'e', S_INTERSCAN },
+	SIGNAL("from", "\"interscan ", 's', S_INTERSCAN),
+	SIGNAL("from", "(\"interscan ", 's', S_INTERSCAN),
+	SIGNAL("subject", "mail could not be delivered", 'e', S_INTERSCAN),
 	/* Apache James */
-	{ "subject", "[bounce]", 'e', S_JAMES },
-	{ "message-id", ".javamail.", 's', S_JAMES },
-	{ "received", "james smtp server", 's', S_JAMES },
+	SIGNAL("subject", "[bounce]", 'e', S_JAMES),
+	SIGNAL("message-id", ".javamail.", 's', S_JAMES),
+	SIGNAL("received", "james smtp server", 's', S_JAMES),
 	/* au (KDDI) EZweb */
-	{ "from", "postmaster@ezweb.ne.jp", 's', S_EZWEB },
-	{ "from", "postmaster@au.com", 's', S_EZWEB },
-	{ "received", "ezweb.ne.jp (ezweb mail) with", 's', S_EZWEB },
-	{ "x-spasign", "ng", 'e', NF_MTA_SIG_EZWEB_NG },
+	SIGNAL("from", "postmaster@ezweb.ne.jp", 's', S_EZWEB),
+	SIGNAL("from", "postmaster@au.com", 's', S_EZWEB),
+	SIGNAL("received", "ezweb.ne.jp (ezweb mail) with", 's', S_EZWEB),
+	SIGNAL("x-spasign", "ng", 'e', NF_MTA_SIG_EZWEB_NG),
 	/* the fml mailing list manager writes its notices as "LIST-admin" */
-	{ "x-mlserver", "fml ", 'p', S_FML },
-	{ "from", "-admin@", 's', S_LIST_ADMIN },
+	SIGNAL("x-mlserver", "fml ", 'p', S_FML),
+	SIGNAL("from", "-admin@", 's', S_LIST_ADMIN),
 	/* Courier MTA (its courierdsn templates) */
-	{ "from", "courier mail server at ", 's', S_COURIER },
-	{ "subject", "notice: mail delivery status.", 'p', S_COURIER },
-	{ "subject", "warning: delayed mail.", 'p', S_COURIER },
-	{ "message-id", "<courier.", 'p', S_COURIER },
+	SIGNAL("from", "courier mail server at ", 's', S_COURIER),
+	SIGNAL("subject", "notice: mail delivery status.", 'p', S_COURIER),
+	SIGNAL("subject", "warning: delayed mail.", 'p', S_COURIER),
+	SIGNAL("message-id", "<courier.", 'p', S_COURIER),
 	/* Hotmail (Outlook.com before Office 365): two of four signals */
-	{ "subject", "delivery status notification", 's', S_HOTMAIL_SUBJ },
-	{ "x-message-delivery", "", 'h', S_HOTMAIL_XMD },
-	{ "x-message-info", "", 'h', S_HOTMAIL_XMI },
-	{ "received", ".hotmail.com", 's', S_HOTMAIL_RCVD },
+	SIGNAL("subject", "delivery status notification", 's', S_HOTMAIL_SUBJ),
+	SIGNAL("x-message-delivery", "", 'h', S_HOTMAIL_XMD),
+	SIGNAL("x-message-info", "", 'h', S_HOTMAIL_XMI),
+	SIGNAL("received", ".hotmail.com", 's', S_HOTMAIL_RCVD),
 	/* Symantec MessageLabs */
-	{ "x-msg-ref", "", 'h', S_MLABS_REF },
-	{ "from", "mailer-daemon@messagelabs.com", 's', S_MLABS_FROM },
+	SIGNAL("x-msg-ref", "", 'h', S_MLABS_REF),
+	SIGNAL("from", "mailer-daemon@messagelabs.com", 's', S_MLABS_FROM),
 };
 
 void
 nf_mta_header(unsigned *sig, const char *name, const char *v, size_t len)
 {
 	char lc[512];
-	size_t i, n = 0, k;
+	size_t i, n = 0, k, nlen = strlen(name);
 	int have = 0;
 
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-		if (strcasecmp(name, signals[i].name) != 0 || (*sig & signals[i].sig))
+		if (signals[i].nlen != nlen || (*sig & signals[i].sig) ||
+		    strcasecmp(name, signals[i].name) != 0)
 			continue;
 		if (!have) {
 			while (len > 0 && isspace((unsigned char)*v)) {

@@ -125,5 +125,57 @@ main(void)
 	ok(!nf_classify_match(NF_REASON_BLOCKED, "the verbally unblockedness"), "phrases start at a word");
 	is_int(nf_reason_from_name("userunknown"), NF_REASON_USERUNKNOWN, "name lookup");
 	is_int(nf_reason_from_name("nonsense"), NF_REASON_NONE, "unknown name");
+	/* the one-pass code finder keeps the preference order */
+	{
+		static const struct {
+			const char *text, *want;
+		} ps[] = {
+			{ "2.0.0 ok, 4.0.0 later, 550 5.1.0 x, 5.2.2 full, #5.7.1 no", "5.7.1" },
+			{ "2.0.0 ok, 4.0.0 later, 5.2.2 full, 550 5.1.0 x", "5.1.0" },
+			{ "2.0.0 ok, 4.0.0 later, 5.1.0 x, 5.2.2 full", "5.2.2" },
+			{ "2.0.0 ok, then 4.0.0 later", "4.0.0" },
+			{ "delivered: 2.1.5 ok", "2.1.5" },
+			{ "nothing here 1.2.3 or 10.4.5.1", "" },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(ps) / sizeof(ps[0]); k++) {
+			int f = nf_classify_find_status(ps[k].text, buf, sizeof(buf));
+
+			is_str(f ? buf : "", ps[k].want, "preferred status code in: %s", ps[k].text);
+		}
+	}
+	/* a memo gives the answers worked out without it, for repeated and
+	 * for new texts, beyond the number of slots */
+	{
+		static const char *const diags[] = {
+			"550 5.1.1 <a@b.c>: Recipient address rejected: User unknown",
+			"552 5.2.2 mailbox full", "554 5.7.1 message refused as spam",
+			"421 4.4.2 connection timed out", "550 5.1.1 <a@b.c>: Recipient address rejected: User unknown",
+			"550 relaying denied", "552 5.2.2 mailbox full", "", "smtp; 550 no such user here",
+		};
+		struct nf_classify_memo memo;
+		size_t k, round;
+		int same = 1, cmd_same = 1;
+
+		memset(&memo, 0, sizeof(memo));
+		for (round = 0; round < 2; round++)
+			for (k = 0; k < sizeof(diags) / sizeof(diags[0]); k++) {
+				struct nf_classify_in in = { "", "", diags[k], "smtp", "failed",
+					(int)(k % 3) == 0 ? NF_CMD_RCPT : NF_CMD_NONE, NF_REASON_NONE };
+				const char *lc = k % 2 ? "after rcpt to:<a@b.c>" : ">>> data\n<<< 554 no";
+
+				if (nf_classify_memo(&in, &memo) != nf_classify(&in)) {
+					same = 0;
+					diag("memo differs for: %s", diags[k]);
+				}
+				if (nf_classify_command_memo(lc, &memo) != nf_classify_command(lc))
+					cmd_same = 0;
+			}
+		ok(same, "nf_classify_memo answers as nf_classify");
+		ok(cmd_same, "nf_classify_command_memo answers as nf_classify_command");
+		nf_classify_memo_free(&memo);
+		ok(memo.m[0].text == NULL && memo.c[0].text == NULL, "memo freed and emptied");
+	}
 	return tap_done();
 }
