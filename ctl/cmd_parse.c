@@ -13,7 +13,9 @@
  * JSON Lines are written straight to stdout by json_str() below rather than
  * built as jansson objects, byte for byte what json_dumps(JSON_COMPACT |
  * JSON_PRESERVE_ORDER) printed; files are read with read(2) into one
- * buffer; stdout is flushed before anything goes to stderr (so that the two
+ * buffer (no extra read() to meet the end of a regular file); one report
+ * object is reset and reused for all files; stdout is flushed before
+ * anything goes to stderr (so that the two
  * stay in order) and at the end, not after every file.
  */
 #include "config.h"
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "ctl.h"
 #include "report.h"
@@ -170,14 +173,17 @@ complain(const char *path, const char *what, const char *why, const char *hint)
 }
 
 /* Parse one file; 0, NF_EX_NOINPUT (reported), or NF_EX_SOFTWARE.  buf is
- * the caller's read buffer of bufsize bytes. */
+ * the caller's read buffer of bufsize bytes; *rp the report, made on first
+ * use and reset for each further file (its buffers are reused), freed and
+ * set to NULL after an allocation failure. */
 static int
-parse_file(const char *path, int json, char *buf, size_t bufsize)
+parse_file(const char *path, int json, char *buf, size_t bufsize, struct nf_report **rp)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct nf_report *r;
+	struct nf_report *r = *rp;
+	struct stat st;
 	ssize_t n;
-	size_t i;
+	size_t i, got = 0, size = 0;
 	int rc = 0;
 
 	if (fd < 0) {
@@ -186,20 +192,31 @@ parse_file(const char *path, int json, char *buf, size_t bufsize)
 		    "and its permissions)\n", path, strerror(errno));
 		return NF_EX_NOINPUT;
 	}
-	r = nf_report_new(NULL);
-	if (r == NULL) {
+	if (r != NULL && nf_report_reset(r) < 0) {
+		nf_report_free(r);
+		*rp = r = NULL;
+	}
+	if (r == NULL && (*rp = r = nf_report_new(NULL)) == NULL) {
 		close(fd);
 		complain(path, "out of memory", NULL, "");
 		return NF_EX_SOFTWARE;
 	}
+	/* a regular file ends at the size fstat gave when a read that reaches
+	 * it comes up short: no further read() just to see 0 (a file that grew
+	 * past that size is read on to its end) */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		size = (size_t)st.st_size;
 	for (;;) {
 		n = read(fd, buf, bufsize);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
+		got += (size_t)n;
 		if (nf_report_push(r, buf, (size_t)n) < 0)
 			break;
+		if (size > 0 && got == size && (size_t)n < bufsize)
+			break;	/* all of it, and the read came up short: the end */
 	}
 	if (n < 0) {
 		complain(path, "read error", strerror(errno), " (skipped)");
@@ -217,7 +234,10 @@ parse_file(const char *path, int json, char *buf, size_t bufsize)
 		} else
 			print_plain(path, r);
 	}
-	nf_report_free(r);
+	if (rc == NF_EX_SOFTWARE) {
+		nf_report_free(r);
+		*rp = NULL;
+	}
 	return rc;
 }
 
@@ -226,6 +246,7 @@ nf_cmd_parse(struct nf_ctl *ctl, int argc, char **argv)
 {
 	int json = 0, i, rc = NF_EX_OK, files = 0, opts = 1;
 	static char buf[65536];	/* read buffer, one for all files */
+	struct nf_report *r = NULL;	/* one report, reset for each file */
 
 	(void)ctl;
 	for (i = 1; i < argc; i++) {
@@ -251,7 +272,7 @@ nf_cmd_parse(struct nf_ctl *ctl, int argc, char **argv)
 	}
 	opts = 1;
 	for (i = 1; i < argc; i++) {
-		int r;
+		int st;
 
 		if (opts && strcmp(argv[i], "--") == 0) {
 			opts = 0;
@@ -259,12 +280,13 @@ nf_cmd_parse(struct nf_ctl *ctl, int argc, char **argv)
 		}
 		if (opts && argv[i][0] == '-' && argv[i][1] != '\0')
 			continue;
-		r = parse_file(argv[i], json, buf, sizeof(buf));
-		if (r == NF_EX_SOFTWARE)
-			rc = r;
-		else if (r != 0 && rc == NF_EX_OK)
-			rc = r;
+		st = parse_file(argv[i], json, buf, sizeof(buf), &r);
+		if (st == NF_EX_SOFTWARE)
+			rc = st;
+		else if (st != 0 && rc == NF_EX_OK)
+			rc = st;
 	}
+	nf_report_free(r);
 	fflush(stdout);
 	return rc;
 }

@@ -1059,6 +1059,22 @@ nf_mime_flags(const struct nf_mime *m)
 }
 
 void
+nf_mime_reset(struct nf_mime *m)
+{
+	while (m->n > 0)
+		ent_release(&m->ents[--m->n]);
+	nf_buf_reset(&m->line);
+	nf_buf_reset(&m->conv);
+	m->nparts = 0;
+	m->cr = 0;
+	m->bytes = 0;
+	m->flags = 0;
+	m->stop = 0;
+	ent_init(m, &m->ents[0], 0, 0, "text/plain");
+	m->n = 1;
+}
+
+void
 nf_mime_free(struct nf_mime *m)
 {
 	if (m == NULL)

@@ -81,6 +81,10 @@ int nf_mime_push(struct nf_mime *m, const char *data, size_t len);
 /* Flush the last line and close every open entity. */
 int nf_mime_finish(struct nf_mime *m);
 unsigned nf_mime_flags(const struct nf_mime *m);
+/* Ready m for the next message (same limits and handler), as if new: open
+ * entities are closed without events, flags and counts cleared; the buffers
+ * keep their allocations (still within the limits). */
+void nf_mime_reset(struct nf_mime *m);
 void nf_mime_free(struct nf_mime *m);
 
 /* Decode RFC 2047 encoded words in a header value into `out` (UTF-8);

@@ -18,6 +18,7 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@ struct nf_report {
 	struct nf_buf token, msgid;
 	size_t elen;		/* error section of the text (heur.h) */
 	int sect_cmd;		/* SMTP command the error section names, -1 not yet */
+	long line_part;		/* index of the part line_kind is for, -1 none */
+	int line_kind;		/* what that part's body lines feed (LK_*) */
 	char *sect_lc;		/* the error section, lower case, NULL not yet */
 	unsigned mta_sig;	/* header signals of the author (report_mta.h) */
 	/* classify.c's answers for texts already seen: recipients of one
@@ -188,23 +191,43 @@ keep_text(struct nf_report *r, struct nf_buf *b, const char *v, size_t len)
 		r->nomem = 1;
 }
 
-/* Text of an HTML line without its tags and with the commonest entities. */
+/* Bytes that end a run of plain text in an HTML line ('<' opens a tag,
+ * '&' may start an entity) and that end a tag ('<' or '>'). */
+static const unsigned char html_stop[256] = { ['<'] = 1, ['&'] = 1 };
+static const unsigned char tag_stop[256] = { ['<'] = 1, ['>'] = 1 };
+
+/* Text of an HTML line without its tags and with the commonest entities.
+ * Plain runs are copied whole, tags skipped by table lookups. */
 static void
 keep_html(struct nf_report *r, const char *v, size_t len)
 {
 	char out[1024];
-	size_t i, n = 0;
+	size_t i = 0, n = 0;
 	int in_tag = 0;
 
-	for (i = 0; i < len && n + 2 < sizeof(out); i++) {
+	/* at most sizeof(out) - 2 bytes go out: one per step while n + 2 fits */
+	while (i < len && n + 2 < sizeof(out)) {
 		char c;
 
 		/* inside a tag only its end or a new tag matter */
-		if (in_tag)
-			while (i < len && v[i] != '<' && v[i] != '>')
+		if (in_tag) {
+			while (i < len && !tag_stop[(unsigned char)v[i]])
 				i++;
-		if (i >= len)
-			break;
+			if (i >= len)
+				break;
+		} else {
+			size_t j = i, lim = len - i < sizeof(out) - 2 - n ?
+			    len : i + (sizeof(out) - 2 - n);
+
+			while (j < lim && !html_stop[(unsigned char)v[j]])
+				j++;
+			if (j > i) {
+				memcpy(out + n, v + i, j - i);
+				n += j - i;
+				i = j;
+				continue;
+			}
+		}
 		c = v[i];
 		if (c == '<') {
 			in_tag = 1;
@@ -215,37 +238,64 @@ keep_html(struct nf_report *r, const char *v, size_t len)
 				keep_text(r, &r->html, out, n);
 				n = 0;
 			}
+			i++;
 			continue;
 		}
 		if (c == '>' && in_tag) {
 			in_tag = 0;
+			i++;
 			continue;
 		}
 		if (c == '&') {
 			if (strncmp(v + i, "&lt;", 4) == 0) {
 				out[n++] = '<';
-				i += 3;
+				i += 4;
 				continue;
 			}
 			if (strncmp(v + i, "&gt;", 4) == 0) {
 				out[n++] = '>';
-				i += 3;
+				i += 4;
 				continue;
 			}
 			if (strncmp(v + i, "&nbsp;", 6) == 0) {
 				out[n++] = ' ';
-				i += 5;
+				i += 6;
 				continue;
 			}
 			if (strncmp(v + i, "&amp;", 5) == 0) {
 				out[n++] = '&';
-				i += 4;
+				i += 5;
 				continue;
 			}
 		}
 		out[n++] = c;
+		i++;
 	}
 	keep_text(r, &r->html, out, n);
+}
+
+/* What the body lines of a part feed (on_event). */
+enum { LK_NONE = 0, LK_NDSN, LK_DSN, LK_ARF, LK_HTML, LK_TEXT };
+
+static int
+line_kind(const struct nf_mime_part *p)
+{
+	int status = is_type(p, "message/delivery-status") ||
+	    is_type(p, "message/global-delivery-status");
+
+	if (p->in_message == 1 && status)
+		return LK_NDSN;	/* the status part of a returned bounce */
+	if (p->in_message > 0)
+		return LK_NONE;
+	if (status)
+		return LK_DSN;
+	if (is_type(p, "message/feedback-report"))
+		return LK_ARF;
+	if (is_type(p, "text/html"))
+		return LK_HTML;
+	if (strncmp(p->type, "text/", 5) == 0 || strncmp(p->type, "multipart/", 10) == 0)
+		return LK_TEXT;
+	return LK_NONE;
 }
 
 static int
@@ -281,28 +331,33 @@ on_event(void *ctx, int ev, const struct nf_mime_part *p, const char *name,
 			return NF_MIME_SKIP;
 		break;
 	case NF_MIME_LINE:
-		if (p->in_message == 1 && (is_type(p, "message/delivery-status") ||
-		    is_type(p, "message/global-delivery-status"))) {
+		/* what the part's lines are for is worked out at its first line
+		 * (its type is final once its body began), not per line */
+		if (r->line_part != (long)p->index) {
+			r->line_part = (long)p->index;
+			r->line_kind = line_kind(p);
+		}
+		switch (r->line_kind) {
+		case LK_NDSN:
 			if (nf_dsn_line(&r->ndsn, v, len) < 0)
 				r->nomem = 1;
 			break;
-		}
-		if (p->in_message > 0)
-			break;
-		if (is_type(p, "message/delivery-status") ||
-		    is_type(p, "message/global-delivery-status")) {
+		case LK_DSN:
 			if (nf_dsn_line(&r->dsn, v, len) < 0)
 				r->nomem = 1;
-		} else if (is_type(p, "message/feedback-report")) {
+			break;
+		case LK_ARF:
 			if (nf_arf_line(&r->arf, v, len) < 0)
 				r->nomem = 1;
-		} else if (is_type(p, "text/html")) {
+			break;
+		case LK_HTML:
 			keep_html(r, v, len);
-		} else if (strncmp(p->type, "text/", 5) == 0 ||
-		    strncmp(p->type, "multipart/", 10) == 0) {
+			break;
+		case LK_TEXT:
 			keep_text(r, &r->text, v, len);
 			if (nf_dsn_line(&r->tdsn, v, len) < 0)
 				r->nomem = 1;
+			break;
 		}
 		break;
 	case NF_MIME_END:
@@ -353,6 +408,7 @@ nf_report_new(const struct nf_report_limits *lim)
 	nf_arf_init(&r->arf);
 	r->ret_entity = -1;
 	r->sect_cmd = -1;
+	r->line_part = -1;
 	return r;
 }
 
@@ -1480,6 +1536,75 @@ nf_report_flags(const struct nf_report *r)
 	return r->flags;
 }
 
+/* The report's own buffers, by offset: nf_report_reset() empties and
+ * keeps them, nf_report_free() releases them. */
+static const size_t report_bufs[] = {
+	offsetof(struct nf_report, from), offsetof(struct nf_report, to),
+	offsetof(struct nf_report, subject), offsetof(struct nf_report, return_path),
+	offsetof(struct nf_report, auto_submitted), offsetof(struct nf_report, x_failed),
+	offsetof(struct nf_report, precedence), offsetof(struct nf_report, ret_msgid),
+	offsetof(struct nf_report, ret_token), offsetof(struct nf_report, ret_to),
+	offsetof(struct nf_report, ret_from), offsetof(struct nf_report, text),
+	offsetof(struct nf_report, html), offsetof(struct nf_report, env_sender),
+	offsetof(struct nf_report, env_rcpt), offsetof(struct nf_report, token),
+	offsetof(struct nf_report, msgid),
+};
+
+#define REPORT_BUF(r, i) ((struct nf_buf *)(void *)((char *)(r) + report_bufs[i]))
+
+/* What one message left behind that is not kept for the next: results'
+ * strings, the lower-cased section, the memo, the DSN and ARF records. */
+static void
+release_message(struct nf_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nres; i++) {
+		free(r->res[i].diag);
+		free(r->res[i].remote_mta);
+	}
+	r->nres = 0;
+	free(r->sect_lc);
+	r->sect_lc = NULL;
+	nf_classify_memo_free(&r->memo);
+	nf_dsn_free(&r->dsn);
+	nf_dsn_free(&r->tdsn);
+	nf_dsn_free(&r->ndsn);
+	nf_arf_free(&r->arf);
+}
+
+int
+nf_report_reset(struct nf_report *r)
+{
+	struct nf_report_limits lim = r->lim;
+	struct nf_mime *mime = r->mime;
+	struct result *res = r->res;
+	struct nf_buf keep[sizeof(report_bufs) / sizeof(report_bufs[0])];
+	size_t i;
+
+	release_message(r);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		keep[i] = *REPORT_BUF(r, i);
+		nf_buf_reset(&keep[i]);
+	}
+	/* every other field back to what nf_report_new() sets */
+	memset(r, 0, sizeof(*r));
+	r->lim = lim;
+	r->mime = mime;
+	r->res = res;	/* kept: add_result() reallocs it to size */
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		*REPORT_BUF(r, i) = keep[i];
+	nf_mime_reset(r->mime);
+	nf_dsn_init(&r->dsn, r->lim.max_rcpts);
+	nf_dsn_init(&r->tdsn, r->lim.max_rcpts);
+	nf_dsn_init(&r->ndsn, r->lim.max_rcpts);
+	nf_arf_init(&r->arf);
+	r->ret_entity = -1;
+	r->sect_cmd = -1;
+	r->line_part = -1;
+	return 0;
+}
+
 void
 nf_report_free(struct nf_report *r)
 {
@@ -1487,34 +1612,10 @@ nf_report_free(struct nf_report *r)
 
 	if (r == NULL)
 		return;
+	release_message(r);
 	nf_mime_free(r->mime);
-	nf_buf_free(&r->from);
-	nf_buf_free(&r->to);
-	nf_buf_free(&r->subject);
-	nf_buf_free(&r->return_path);
-	nf_buf_free(&r->auto_submitted);
-	nf_buf_free(&r->x_failed);
-	nf_buf_free(&r->precedence);
-	nf_buf_free(&r->ret_msgid);
-	nf_buf_free(&r->ret_token);
-	nf_buf_free(&r->ret_to);
-	nf_buf_free(&r->ret_from);
-	nf_buf_free(&r->text);
-	nf_buf_free(&r->html);
-	nf_buf_free(&r->env_sender);
-	nf_buf_free(&r->env_rcpt);
-	nf_buf_free(&r->token);
-	nf_buf_free(&r->msgid);
-	nf_dsn_free(&r->dsn);
-	nf_dsn_free(&r->tdsn);
-	nf_dsn_free(&r->ndsn);
-	nf_arf_free(&r->arf);
-	for (i = 0; i < r->nres; i++) {
-		free(r->res[i].diag);
-		free(r->res[i].remote_mta);
-	}
+	for (i = 0; i < sizeof(report_bufs) / sizeof(report_bufs[0]); i++)
+		nf_buf_free(REPORT_BUF(r, i));
 	free(r->res);
-	free(r->sect_lc);
-	nf_classify_memo_free(&r->memo);
 	free(r);
 }

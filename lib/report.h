@@ -10,7 +10,7 @@
  *   nf_report_push(r, buf, n); ...              any number of times
  *   nf_report_finish(r);
  *   for (i = 0; i < nf_report_count(r); i++) use(nf_report_get(r, i));
- *   nf_report_free(r);
+ *   nf_report_free(r);                          or nf_report_reset(r), next
  *
  * Memory is bounded by the limits whatever the input; no I/O is done.
  * Strings in results belong to the report and live until nf_report_free().
@@ -74,6 +74,12 @@ const char *nf_report_arf_field(const struct nf_report *r, const char *name);
 #define NF_REPORT_CUT_RCPTS 0x100
 #define NF_REPORT_CUT_TEXT  0x200
 unsigned nf_report_flags(const struct nf_report *r);
+/* Ready r for the next message, as nf_report_new() with the same limits
+ * would, but keeping its buffers' allocations (a caller that parses many
+ * messages in a row saves the set-up; memory stays within the limits).
+ * The previous results are gone.  0, or -1 when out of memory (r must then
+ * be freed). */
+int nf_report_reset(struct nf_report *r);
 void nf_report_free(struct nf_report *r);
 
 #endif

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "classify.h"
@@ -220,6 +221,71 @@ authors_and_providers(void)
 	    "X-Failed-Recipients not in the text");
 }
 
+/* A report reset after one message reads the next exactly as a fresh one:
+ * same kind, token, flags and results, nothing left from before (the
+ * earlier message is an ARF with a token, a cut line and an HTML part). */
+static void
+reset_reuses(void)
+{
+	static const char *const msgs[] = { arf, dsn, qmail, vacation, notreport, dsn };
+	struct nf_report *reused = nf_report_new(NULL);
+	size_t m, i;
+	char *big;
+
+	ok(reused != NULL, "reset: report made");
+	if (reused == NULL)
+		return;
+	/* first something that sets cut flags and fills the buffers */
+	big = malloc(40000);
+	if (big != NULL) {
+		memset(big, 'x', 39999);
+		big[39999] = '\0';
+		nf_report_push(reused, "Subject: delayed\nContent-Type: text/html\n\n<p>", 46);
+		nf_report_push(reused, big, 39999);
+		nf_report_finish(reused);
+		ok(nf_report_flags(reused) != 0, "reset: the first message was cut");
+		free(big);
+	}
+	for (m = 0; m < sizeof(msgs) / sizeof(msgs[0]); m++) {
+		struct nf_report *fresh = parse(msgs[m], 7, NULL);
+		const char *msg = msgs[m];
+		size_t len = strlen(msg), n;
+		int same;
+
+		is_int(nf_report_reset(reused), 0, "reset %zu: returns 0", m);
+		for (i = 0; i < len; i += 13)
+			nf_report_push(reused, msg + i, len - i < 13 ? len - i : 13);
+		nf_report_finish(reused);
+		n = nf_report_count(fresh);
+		is_int(nf_report_count(reused), n, "reset %zu: count", m);
+		is_int(nf_report_kind(reused), nf_report_kind(fresh), "reset %zu: kind", m);
+		is_int(nf_report_flags(reused), nf_report_flags(fresh), "reset %zu: flags", m);
+		is_str(nf_report_token(reused), nf_report_token(fresh), "reset %zu: token", m);
+		is_str(nf_report_message_id(reused), nf_report_message_id(fresh),
+		    "reset %zu: message-id", m);
+		is_str(nf_report_arf_field(reused, "feedback-type"),
+		    nf_report_arf_field(fresh, "feedback-type"), "reset %zu: feedback-type", m);
+		same = nf_report_count(reused) == n;
+		for (i = 0; same && i < n; i++) {
+			const struct nf_report_rcpt *a = nf_report_get(reused, i);
+			const struct nf_report_rcpt *b = nf_report_get(fresh, i);
+
+			same = strcmp(a->recipient, b->recipient) == 0 &&
+			    strcmp(a->action, b->action) == 0 && strcmp(a->status, b->status) == 0 &&
+			    strcmp(a->reason, b->reason) == 0 && a->hard == b->hard &&
+			    strcmp(a->diagnostic, b->diagnostic) == 0 &&
+			    strcmp(a->remote_mta, b->remote_mta) == 0;
+			if (!same)
+				diag("reset %zu, result %zu: %s %s %s differs from fresh %s %s %s",
+				    m, i, a->recipient, a->reason, a->diagnostic,
+				    b->recipient, b->reason, b->diagnostic);
+		}
+		ok(same, "reset %zu: results as from a fresh report", m);
+		nf_report_free(fresh);
+	}
+	nf_report_free(reused);
+}
+
 int
 main(void)
 {
@@ -340,5 +406,6 @@ main(void)
 		nf_report_free(r);
 	}
 	authors_and_providers();
+	reset_reuses();
 	return tap_done();
 }
