@@ -16,14 +16,24 @@
  * to sender" names no recipient: it is about the whole message and is
  * recorded for every recipient of it still without a final status.
  *
- * Pending lines: a delivery line may be read before the milter's writer
- * has recorded its message (Postfix delivers in tens of milliseconds; the
- * writer commits in groups).  A NOTFOUND line therefore waits in a bounded
- * list (pending_max lines and pending_bytes_max bytes, oldest dropped
- * first) and is retried with a growing interval until pending_ms have
- * passed, then dropped silently: it is most likely mail that is not ours.
+ * Pending lines: a delivery line may be read before a writer has
+ * recorded its message (Postfix delivers in tens of milliseconds; writers
+ * commit in groups; another daemon may share the store).  A NOTFOUND line
+ * therefore waits in a bounded list (pending_max lines and
+ * pending_bytes_max bytes, oldest dropped first) and is retried with a
+ * growing interval (from 250 ms, or from 1 s when this process's writer
+ * is synced first, see below) until pending_ms have passed, then dropped
+ * silently: it is most likely mail that is not ours.
  * Pending lines live in memory only; nf_follow_stop tries them all once
  * more (main() stops the follower after the writer has drained).
+ *
+ * Writer first: before the lines a step has read are looked up, the
+ * daemon's record writer is asked to commit what it holds
+ * (nf_writer_sync), so a delivery line finds its message at once instead
+ * of waiting in the list, and the writer may gather large groups.  Every
+ * message a delivery line names ended (and was queued for the writer)
+ * before Postfix delivered it.  Linked without the writer (tests), the
+ * step skips this.
  *
  * Failure: the store busy or failing makes the step roll back to the last
  * commit and read the same lines again later; the position in the store
@@ -54,6 +64,31 @@
 #define FINAL_MS 500		/* the last step at stop */
 #define SAVE_MS 5000		/* position-only saves at most this often */
 #define BUSY_MAX_MS 250		/* the follower's own SQLite busy timeout */
+#define SYNC_MS 1000		/* longest wait for the record writer */
+
+/* The daemon's record writer (milter/state.c, milter/writer.c).  Weak: a
+ * follower linked without them (tests/unit/t_follow) sees NULL here. */
+struct nf_writer;
+extern struct nf_writer *nf_milter_get_writer(void) __attribute__((weak));
+extern int nf_writer_sync(struct nf_writer *w, int wait_ms)
+    __attribute__((weak));
+
+/* Is the daemon's writer linked in (and running)? */
+static int
+have_writer(void)
+{
+	return nf_milter_get_writer != NULL && nf_writer_sync != NULL &&
+	    nf_milter_get_writer() != NULL;
+}
+
+/* Let the writer commit the messages the lines just read may name. */
+static void
+writer_sync(void)
+{
+	/* on a timeout the lines wait in the pending list, as before */
+	if (have_writer())
+		(void)nf_writer_sync(nf_milter_get_writer(), SYNC_MS);
+}
 
 int64_t
 nf_follow_mono_ms(void)
@@ -307,7 +342,10 @@ nf_follow_take_line(struct nf_follow *f, const char *line, size_t len)
 	int rc;
 
 	f->st.lines++;
-	if (nf_maillog_parse(line, len, rec) != NF_MAILLOG_DELIVERY)
+	/* most lines are not delivery lines, and every delivery line has
+	 * ", status=": a scan is cheaper than the parser's 3 KiB record */
+	if (memmem(line, len, ", status=", 9) == NULL ||
+	    nf_maillog_parse(line, len, rec) != NF_MAILLOG_DELIVERY)
 		return 0;
 	f->st.deliveries++;
 	/* qmgr's "status=expired, returned to sender" names no recipient:
@@ -395,7 +433,12 @@ retry_pending(struct nf_follow *f, int all)
 			p->next_ms = -1;	/* not ours: dropped */
 			f->st.not_ours++;
 		} else {
-			int64_t step = (int64_t)250 << (p->tries < 4 ? p->tries : 4);
+			/* with the writer in this process synced before the
+			 * lines were read, a line still waiting can only be for
+			 * another process's writer, or not ours at all (most
+			 * lines): look again less often */
+			int64_t step = (int64_t)(have_writer() ? 1000 : 250) <<
+			    (p->tries < 4 ? p->tries : 4);
 
 			p->tries++;
 			p->next_ms = now + step;
@@ -448,7 +491,7 @@ static int
 step(struct nf_follow *f, int final)
 {
 	int64_t t0 = nf_follow_mono_ms();
-	int rc = 0, more = 0, got, read_any = 0, broken = 0;
+	int rc = 0, more = 0, got, read_any = 0, broken = 0, synced = 0;
 
 	if ((rc = nf_store_pool_get(f->pool, &f->s)) != NF_STORE_OK) {
 		char buf[512];
@@ -477,6 +520,10 @@ step(struct nf_follow *f, int final)
 		}
 		got = nf_follow_file_read(f);
 		if (got > 0) {
+			if (!synced) {
+				writer_sync();
+				synced = 1;
+			}
 			read_any = 1;
 			if (nf_follow_file_take(f) != 0) {
 				rc = -1;
@@ -523,6 +570,8 @@ follow_main(void *arg)
 {
 	struct nf_follow *f = arg;
 
+	/* a name for top -H and per-thread CPU figures; failure is harmless */
+	(void)pthread_setname_np(pthread_self(), "nf-follow");
 	while (!atomic_load(&f->stop)) {
 		int r = step(f, 0);
 		struct timespec until;

@@ -78,6 +78,10 @@ int nf_writer_start(size_t capacity, size_t batch, struct nf_writer **out);
  * message. */
 size_t nf_writer_push(struct nf_writer *w, struct nf_witem **it, size_t n,
     int wait_ms);
+/* Wait until every item queued before the call is written (or counted
+ * lost), asking the writer not to linger; at most wait_ms.  0, or -1 on
+ * timeout.  NULL is fine (0). */
+int nf_writer_sync(struct nf_writer *w, int wait_ms);
 /* Stop accepting, write everything queued (retrying a busy store for up
  * to drain_ms), and join the thread.  The struct stays valid (pushes after
  * this fail) until nf_writer_free. */

@@ -799,6 +799,48 @@ t_writer(void)
 	fake_ctx_free(ctx);
 }
 
+/* nf_writer_sync (the MailLog follower's call): the records queued before
+ * it are written when it returns, without the writer's linger; bounded. */
+static void
+t_writer_sync(void)
+{
+	SMFICTX *ctx = fake_ctx_new();
+	struct nf_writer_stats st;
+	struct timespec t0, t1;
+	long ms;
+
+	writer_begin(64);
+	is_int(nf_writer_sync(W, 1000), 0, "sync: nothing queued, returns 0");
+	do_connect(ctx, "client.example.test", "192.0.2.1", "mta");
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt(ctx, "<ok@dest.example.test>");
+	fake_macro(ctx, "i", "QIDS1");
+	is_rc(D.xxfi_eom(ctx), SMFIS_ACCEPT, "sync: eom accept");
+	/* the writer lingers at least 20 ms for more: only sync makes the
+	 * event visible at once */
+	is_int(nf_writer_sync(W, 5000), 0, "sync: returns 0 once written");
+	is_int(nevents(), 1, "sync: the message's event is written on return");
+	ok(event_for("ok@dest.example.test") != NULL,
+	    "sync: it is the message's event");
+	/* a store that never answers: sync gives up after its wait */
+	fake_store_events_fail(-1);
+	do_mail(ctx, "<app@example.test>");
+	do_rcpt(ctx, "<ok2@dest.example.test>");
+	fake_macro(ctx, "i", "QIDS2");
+	D.xxfi_eom(ctx);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(nf_writer_sync(W, 300), -1, "sync: store down, -1 after the wait");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ok(ms >= 250 && ms < 3000, "sync: waited about its 300 ms (%ld ms)", ms);
+	st = writer_end(200);
+	is_int(st.lost, 1, "sync: the unwritable event counted lost at stop");
+	fake_store_events_fail(0);
+	D.xxfi_close(ctx);
+	fake_ctx_free(ctx);
+}
+
 /* ---- tagging at end of message ---- */
 
 static char secret_path[300];
@@ -1398,6 +1440,7 @@ main(void)
 	t_thousand();
 	t_reload();
 	t_writer();
+	t_writer_sync();
 	t_tagging();
 	nf_milter_state_set(NULL, NULL);
 	fake_store_events_clear();
