@@ -246,17 +246,7 @@ static const char sql_erased_delete[] =
 static sqlite3_stmt *
 prep(struct nf_store *s, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	nf_store_release(s);
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		nf_st_fail(s, rc, "preparing an erasure statement");
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
+	return nf_st_prep(s, sql, "preparing an erasure statement");
 }
 
 /* Run a prepared statement with bound parameters to its end; adds the

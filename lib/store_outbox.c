@@ -125,16 +125,7 @@ opt(const char *v)
 static sqlite3_stmt *
 prep(struct nf_store *s, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		nf_st_fail(s, rc, "preparing an outbox statement");
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
+	return nf_st_prep(s, sql, "preparing an outbox statement");
 }
 
 /* Copy column i, cutting (visibly) what would not fit: for texts the

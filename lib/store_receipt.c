@@ -53,17 +53,7 @@ opt(const char *v)
 static sqlite3_stmt *
 prep(struct nf_store *s, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	nf_store_release(s);
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		nf_st_fail(s, rc, "preparing a receipt statement");
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
+	return nf_st_prep(s, sql, "preparing a receipt statement");
 }
 
 /* Column i as text into dst ("" for NULL); a value that does not fit is

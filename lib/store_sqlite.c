@@ -362,6 +362,24 @@ nf_st_fresh(struct nf_store *s, enum nf_st id)
 	return st;
 }
 
+sqlite3_stmt *
+nf_st_prep(struct nf_store *s, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* also forgets what this snapshot knew of the erased table: the
+	 * caller may be about to change it */
+	nf_store_release(s);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		nf_st_fail(s, rc, what);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
 int
 nf_st_bind_opt(sqlite3_stmt *st, int i, const char *v)
 {

@@ -71,6 +71,13 @@ const char *nf_st_sql(enum nf_st id);
  * the same handle again (re-entrancy). */
 sqlite3_stmt *nf_st_fresh(struct nf_store *s, enum nf_st id);
 
+/* A fresh statement for the constant SQL text of one area's own file
+ * (store_report.c, store_outbox.c ...), finalized by the caller; ends
+ * email_state's read snapshot first.  NULL on error, with s->err saying
+ * "PATH: preparing WHAT: ...". */
+sqlite3_stmt *nf_st_prep(struct nf_store *s, const char *sql,
+    const char *what);
+
 /* Map an SQLite result code to enum nf_store_rc and, for failures, write
  * "PATH: WHAT: sqlite's message (and what to do)" to s->err. */
 int nf_st_fail(struct nf_store *s, int sqlite_rc, const char *what);

@@ -162,16 +162,7 @@ nf_stats_sql(size_t i)
 static sqlite3_stmt *
 prep(struct nf_store *s, int q)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sqlite3_prepare_v2(s->db, sql[q], -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		nf_st_fail(s, rc, "preparing a report statement");
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
+	return nf_st_prep(s, sql[q], "preparing a report statement");
 }
 
 /* Column i as text into dst[len]; a longer value keeps its start (whole
