@@ -217,6 +217,8 @@ summary(const struct nf_intake_result *res, const struct nf_verify_result *v,
 		[NF_OUT_STATUS] = "delivery status recorded",
 		[NF_OUT_RECORDED] = "recorded",
 		[NF_OUT_UNAUTH] = "unauthenticated, nothing changed",
+		[NF_OUT_UNATTRIBUTED] = "complaint not attributed (recipient "
+		    "redacted, several recipients: no consent changed)",
 	};
 	size_t i;
 	int first = 1;
@@ -314,7 +316,8 @@ nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	memset(&v, 0, sizeof v);
-	if (nf_report_kind(r) == NF_REPORT_ARF) {
+	/* also a feedback report that names no recipient (redacted) */
+	if (nf_intake_kind(r) == NF_REPORT_ARF) {
 		verify(&in, env.client_ip, env.helo, env.sender, &v);
 		auth.dkim = v.dkim[0] ? v.dkim : NULL;
 		auth.dkim_domain = v.dkim_domain[0] ? v.dkim_domain : NULL;

@@ -14,6 +14,13 @@
  * it suppresses nothing and changes no consent.  Soft failures are counted
  * per message (distinct tokens), so one report delivered twice counts once.
  *
+ * A complaint that names no recipient (large mailbox providers redact the
+ * complaining user's address) is attributed through its token: to the
+ * message's only recipient that it reached, whose consent is revoked as
+ * for any complaint; a message that reached several gets the complaint on
+ * each of their timelines (rule "unattributed") and nobody's consent
+ * changes, because nothing says who complained.
+ *
  * Owner: the intake engineer.  The parser (report.h) is another module.
  */
 #include "config.h"
@@ -349,6 +356,7 @@ complaint_ok(const struct nf_intake_conf *conf, const struct nf_intake_auth
 
 struct act {
 	struct nf_store *s;
+	const char *why;	/* how the recipient was found, or NULL */
 	const struct nf_intake_conf *conf;
 	const struct nf_message *m;
 	const struct nf_report_rcpt *x;
@@ -509,7 +517,8 @@ decide(struct act *a, int pol, const char **outcome, int *slot, int *do_supp,
 		*outcome = "consent-revoked";
 		*slot = NF_OUT_REVOKED;
 		cat(a->detail, DETAIL_MAX, &a->used, "complaint, email consent "
-		    "revoked: ");
+		    "revoked%s%s%s: ", a->why ? " (" : "", nz(a->why),
+		    a->why ? ")" : "");
 		break;
 	case NF_POL_DELIVERED:
 	case NF_POL_RELAYED:
@@ -585,6 +594,17 @@ perform(struct act *a, int pol, int do_supp, int64_t count)
 
 /* ---- apply ------------------------------------------------------------- */
 
+int
+nf_intake_kind(const struct nf_report *r)
+{
+	int k = nf_report_kind(r);
+
+	if (k == NF_REPORT_NONE && nf_report_count(r) == 0 &&
+	    opt(nf_report_arf_field(r, "feedback-type")) != NULL)
+		return NF_REPORT_ARF;
+	return k;
+}
+
 static const char *
 kind_word(int kind)
 {
@@ -600,13 +620,23 @@ kind_word(int kind)
 /* Per recipient: what decide() chose, for perform() after recording. */
 struct planned {
 	int act;		/* 1: authentic, perform() it */
+	int unattributed;	/* 1: a complaint event per reached recipient */
 	int pol, do_supp;
 	int64_t count;
 	char addr[NF_STORE_EMAIL_MAX];	/* as the message recorded it */
 };
 
+/* Timeline events of an unattributed complaint: at most this many
+ * recipients get one (the report row says how many there were). */
+#define ATTR_MAX 1000
+
 struct work {
 	struct nf_message m;
+	const struct nf_report_rcpt **xs;	/* the results acted on */
+	struct nf_report_rcpt blank;	/* a complaint that names nobody */
+	char (*reached)[NF_STORE_EMAIL_MAX];	/* ATTR_MAX, when needed */
+	size_t nreached;	/* recipients the message reached, in all */
+	int attributed;		/* a recipientless complaint was handled */
 	struct nf_report_rcpt_in *rows;
 	struct planned *plan;
 	char *details;		/* n * DETAIL_MAX */
@@ -621,6 +651,8 @@ work_free(struct work *w)
 		return;
 	free(w->rows);
 	free(w->plan);
+	free(w->xs);
+	free(w->reached);
 	free(w->details);
 	free(w->excerpt);
 	free(w);
@@ -635,11 +667,118 @@ act_init(struct act *a, struct nf_store *s, const struct nf_intake_conf *conf,
 	a->s = s;
 	a->conf = conf;
 	a->m = &w->m;
-	a->x = nf_report_get(r, i);
+	(void)r;
+	a->x = w->xs[i];
 	a->token = out->token;
 	a->addr = w->plan[i].addr;
 	a->now = now;
 	a->detail = w->details + i * DETAIL_MAX;
+}
+
+/*
+ * An authentic report result that names no recipient.  A complaint that
+ * ComplaintAuth accepts is attributed through the message: its only
+ * reached recipient is acted on as if named (decide() fills the rest), or,
+ * when it reached several (or none), the complaint is recorded against the
+ * message with *outcome "unattributed" and nobody's consent changes.
+ * Anything else is recorded.  Returns a store failure or OK.
+ */
+static int
+no_recipient(struct nf_store *s, const struct nf_intake_conf *conf,
+    const struct nf_intake_auth *auth, struct work *w, size_t i, int pol,
+    struct act *a, const char **outcome, int *slot,
+    const struct nf_intake_result *out)
+{
+	struct planned *td = &w->plan[i];
+	char why[320];
+	int rc;
+
+	if (pol != NF_POL_COMPLAINT || w->attributed) {
+		*outcome = "recorded";
+		*slot = NF_OUT_RECORDED;
+		cat(a->detail, DETAIL_MAX, &a->used, "recorded (the report names "
+		    "no recipient%s): ", w->attributed ? "; its complaint is "
+		    "already counted" : "");
+		said(a);
+		return NF_STORE_OK;
+	}
+	if (!complaint_ok(conf, auth, w->why, sizeof w->why)) {
+		cat(a->detail, DETAIL_MAX, &a->used, "complaint not accepted (%s), "
+		    "nothing changed: ", w->why);
+		said(a);
+		return NF_STORE_OK;
+	}
+	w->attributed = 1;
+	if (w->reached == NULL &&
+	    (w->reached = calloc(ATTR_MAX, sizeof *w->reached)) == NULL)
+		return NF_STORE_ERR;
+	rc = nf_store_message_reached(s, w->m.id, w->reached, ATTR_MAX,
+	    &w->nreached);
+	if (rc != NF_STORE_OK)
+		return rc;
+	if (w->nreached == 1) {
+		int64_t count = 0;
+
+		snprintf(td->addr, sizeof td->addr, "%s", w->reached[0]);
+		w->rows[i].address = td->addr;
+		td->act = 1;
+		td->pol = pol;
+		snprintf(why, sizeof why, "recipient redacted by the reporter; "
+		    "attributed through token %s, the message's only "
+		    "recipient", out->token);
+		a->why = why;
+		rc = decide(a, pol, outcome, slot, &td->do_supp, &count);
+		a->why = NULL;
+		return rc;
+	}
+	td->unattributed = 1;
+	*outcome = "unattributed";
+	*slot = NF_OUT_UNATTRIBUTED;
+	if (w->nreached == 0)
+		cat(a->detail, DETAIL_MAX, &a->used, "complaint about message #%lld "
+		    "(token %s), recipient redacted by the reporter; the message "
+		    "reached none of its recipients (refused or bounced), so "
+		    "nobody's email consent was changed: ", (long long)w->m.id,
+		    out->token);
+	else
+		cat(a->detail, DETAIL_MAX, &a->used, "complaint about message #%lld "
+		    "(token %s), recipient redacted by the reporter; the message "
+		    "reached %zu recipients and nothing says which one "
+		    "complained, so nobody's email consent was changed (a "
+		    "complaint event is on each one's timeline%s): ",
+		    (long long)w->m.id, out->token, w->nreached,
+		    w->nreached > ATTR_MAX ? ", the first 1000 of them" : "");
+	said(a);
+	return NF_STORE_OK;
+}
+
+/* The complaint event on each reached recipient's timeline. */
+static int
+unattributed_events(struct nf_store *s, const struct work *w,
+    const struct nf_intake_result *out, int64_t now)
+{
+	char detail[600];
+	struct nf_event ev;
+	size_t i, n = w->nreached < ATTR_MAX ? w->nreached : ATTR_MAX;
+	int rc = NF_STORE_OK;
+
+	snprintf(detail, sizeof detail, "complaint about message #%lld (token "
+	    "%s) that reached %zu recipients, this one among them; the "
+	    "reporter redacted who complained, so it is not attributed and "
+	    "nobody's email consent was changed (report #%lld)",
+	    (long long)w->m.id, out->token, w->nreached,
+	    (long long)out->report_id);
+	for (i = 0; i < n && rc == NF_STORE_OK; i++) {
+		memset(&ev, 0, sizeof ev);
+		ev.time = now;
+		ev.kind = "complaint";
+		ev.token = out->token;
+		ev.address = w->reached[i];
+		ev.rule = "unattributed";
+		ev.detail = detail;
+		rc = nf_store_event_add(s, &ev);
+	}
+	return rc;
 }
 
 /* One recipient: the row to record, and what to do when it is authentic. */
@@ -673,6 +812,12 @@ one(struct nf_store *s, const struct nf_intake_conf *conf,
 	if (!out->authenticated) {
 		cat(a.detail, DETAIL_MAX, &a.used, "unauthenticated %s report "
 		    "(%s), nothing changed: ", kind_word(out->kind), out->why);
+	} else if (opt(x->recipient) == NULL) {
+		rc = no_recipient(s, conf, auth, w, i, pol, &a, &outcome, &slot,
+		    out);
+		row->outcome = outcome;
+		out->by_outcome[slot]++;
+		return rc;
 	} else if ((rc = nf_store_recipient_of(s, w->m.id, x->recipient,
 	    td->addr, sizeof td->addr)) == NF_STORE_NOTFOUND) {
 		rc = NF_STORE_OK;
@@ -711,14 +856,32 @@ nf_intake_apply(struct nf_store *s, const struct nf_intake_conf *conf,
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	out->kind = nf_report_kind(r);
+	out->kind = nf_intake_kind(r);
+	if (n == 0 && out->kind == NF_REPORT_ARF)
+		n = 1;	/* the complaint that names nobody, made below */
 	out->n = n;
 	if ((w = calloc(1, sizeof *w)) == NULL ||
 	    (n > 0 && ((w->rows = calloc(n, sizeof *w->rows)) == NULL ||
 	    (w->plan = calloc(n, sizeof *w->plan)) == NULL ||
+	    (w->xs = calloc(n, sizeof *w->xs)) == NULL ||
 	    (w->details = malloc(n * DETAIL_MAX)) == NULL))) {
 		work_free(w);
 		return NF_STORE_ERR;
+	}
+	for (i = 0; i < n; i++)
+		w->xs[i] = nf_report_get(r, i);
+	if (n == 1 && w->xs[0] == NULL) {
+		/* what the report says: a complaint, about nobody named */
+		w->blank.recipient = "";
+		w->blank.action = "complaint";
+		w->blank.status = "";
+		w->blank.reply = "";
+		w->blank.reason = "feedback";
+		w->blank.diagnostic = "";
+		w->blank.remote_mta = "";
+		w->blank.feedback_type = nf_report_arf_field(r,
+		    "feedback-type");
+		w->xs[0] = &w->blank;
 	}
 	w->excerpt = excerpt_of(raw);
 
@@ -757,6 +920,8 @@ nf_intake_apply(struct nf_store *s, const struct nf_intake_conf *conf,
 	for (i = 0; i < n && rc == NF_STORE_OK; i++) {
 		struct act a;
 
+		if (w->plan[i].unattributed)
+			rc = unattributed_events(s, w, out, now);
 		if (!w->plan[i].act)
 			continue;
 		act_init(&a, s, conf, r, w, i, now, out);

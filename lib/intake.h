@@ -83,8 +83,20 @@ struct nf_intake_result {
 enum {
 	NF_OUT_SUPPRESSED = 0, NF_OUT_COUNTED, NF_OUT_UNDELIVERED,
 	NF_OUT_REVOKED, NF_OUT_STATUS, NF_OUT_RECORDED, NF_OUT_UNAUTH,
+	NF_OUT_UNATTRIBUTED,	/* a complaint about a message of several
+				 * recipients that names none: recorded
+				 * against the message, no consent changed */
 	NF_OUT_COUNT_
 };
+
+/*
+ * The kind intake acts on: the parser's, except that a feedback report
+ * which names no recipient (Original-Rcpt-To missing and the returned
+ * message's To: hidden, as large mailbox providers send complaints) is a
+ * complaint (NF_REPORT_ARF), not "not a report".  ingest checks DKIM and
+ * SPF for that kind.
+ */
+int nf_intake_kind(const struct nf_report *r);
 
 /*
  * Apply parsed report `r` (finished) inside one store transaction: record

@@ -383,6 +383,13 @@ int nf_store_soft_count(struct nf_store *s, const char *address,
  * in stored[len], or NOTFOUND. */
 int nf_store_recipient_of(struct nf_store *s, int64_t message,
     const char *address, char *stored, size_t len);
+/* The recipients message `message` reached, or may have: not refused by
+ * policy (decision rejected, dropped, tempfailed, deferred) and not
+ * bounced or expired.  The first `max` addresses, as recorded, in message
+ * order into addr[]; *n gets how many there are in all.  A complaint that
+ * names no recipient is attributed through these. */
+int nf_store_message_reached(struct nf_store *s, int64_t message,
+    char (*addr)[NF_STORE_EMAIL_MAX], size_t max, size_t *n);
 /* Set that recipient's delivery status (no event: the caller's report
  * event says it); a final status is never replaced by "deferred".
  * NOTFOUND when it is not a recipient of the message. */

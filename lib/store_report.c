@@ -2,8 +2,9 @@
  * store_report.c - report intake in the SQLite backend of store.h (issue
  * 4): the reports `notifilterctl ingest` received, what each said per
  * recipient and what intake did about it, the soft-failure count that
- * turns repeated soft bounces into a suppression, and the recipient
- * status a bounce sets.  Tables: schema step 3 in store_open.c.
+ * turns repeated soft bounces into a suppression, the recipient status
+ * a bounce sets, and the recipients a message reached (to attribute a
+ * complaint whose recipient the reporter redacted).  Tables: schema step 3 in store_open.c.
  *
  * Statements: the SQL text is in this file, as constants, because the
  * shared statement cache (store_sqlite.c) is another engineer's; intake
@@ -47,6 +48,13 @@ static const char sql_soft_count[] =
 static const char sql_rcpt_of[] =
 	"SELECT id, status, address FROM recipients WHERE message_id = ?1"
 	" AND lower(address) = lower(?2) ORDER BY id LIMIT 1";
+/* who can have read the message: not refused, not failed */
+static const char sql_reached[] =
+	"SELECT address FROM recipients WHERE message_id = ?1"
+	" AND coalesce(decision, '') NOT IN ('rejected', 'dropped',"
+	" 'tempfailed', 'deferred')"
+	" AND coalesce(status, '') NOT IN ('bounced', 'expired')"
+	" ORDER BY id";
 static const char sql_rcpt_status[] =
 	"UPDATE recipients SET status = ?2, dsn = ?3, relay = ?4,"
 	" diagnostic = ?5, updated = ?6 WHERE id = ?1";
@@ -309,6 +317,33 @@ nf_store_recipient_of(struct nf_store *s, int64_t message,
 	int64_t rid;
 
 	return rcpt_find(s, message, address, &rid, NULL, 0, stored, len);
+}
+
+int
+nf_store_message_reached(struct nf_store *s, int64_t message,
+    char (*addr)[NF_STORE_EMAIL_MAX], size_t max, size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if ((st = prep(s, sql_reached)) == NULL)
+		return NF_STORE_ERR;
+	sqlite3_bind_int64(st, 1, message);
+	/* one row per recipient of one message: as many as it had */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n < max && addr != NULL &&
+		    (rc = nf_st_col(s, st, 0, addr[*n], NF_STORE_EMAIL_MAX,
+		    "recipient address")) != NF_STORE_OK) {
+			sqlite3_finalize(st);
+			return rc;
+		}
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return nf_st_fail(s, rc, "listing a message's recipients");
+	return NF_STORE_OK;
 }
 
 static int

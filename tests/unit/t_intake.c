@@ -8,7 +8,9 @@
  * authenticated or not, the outcome per recipient, suppressed or not,
  * email consent, recipient status.  Then the soft-bounce limit, the busy
  * store (nothing written, BUSY returned: `ingest` exits 75), the policy
- * table on its own, and a recipient's timeline.
+ * table on its own, a recipient's timeline, and complaints whose recipient
+ * the reporter redacted (attributed through the token to a message's only
+ * recipient, or recorded against a message of several, revoking nothing).
  */
 #include "config.h"
 
@@ -741,6 +743,242 @@ timeline(void)
 	is_int(suppressed("gone@" DEST, NULL, 0), 0, "and it is gone");
 }
 
+/* ---- complaints whose recipient the reporter redacted ------------------- */
+
+/* An ARF report that names no recipient: no Original-Rcpt-To, the
+ * returned message's To: hidden, as large mailbox providers send them.
+ * The token comes from X-Notifilter-ID `xid` and/or the Original-Mail-From
+ * VERP `omf` ("" for none). */
+static char *
+arf_redacted(const char *xid, const char *omf)
+{
+	char *b = malloc(8192);
+
+	snprintf(b, 8192,
+	    "From: fbl@isp.example.net\n"
+	    "To: complaints@" BD "\n"
+	    "Subject: Complaint about message from 192.0.2.9\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=feedback-report;\n"
+	    "\tboundary=\"ARF\"\n\n"
+	    "--ARF\n"
+	    "Content-Type: text/plain\n\n"
+	    "A user complained about this message.\n\n"
+	    "--ARF\n"
+	    "Content-Type: message/feedback-report\n\n"
+	    "Feedback-Type: abuse\n"
+	    "User-Agent: BigMailbox-FBL/2.0\n"
+	    "Version: 1\n"
+	    "%s%s%s"
+	    "Source-IP: 192.0.2.9\n\n"
+	    "--ARF\n"
+	    "Content-Type: text/rfc822-headers\n\n"
+	    "From: app@notify.example.test\n"
+	    "To: undisclosed-recipients:;\n"
+	    "Subject: Your invoice\n"
+	    "%s%s%s"
+	    "Message-ID: <redacted@notify.example.test>\n\n"
+	    "--ARF--\n",
+	    omf[0] ? "Original-Mail-From: <" : "", omf, omf[0] ? ">\n" : "",
+	    xid[0] ? "X-Notifilter-ID: " : "", xid, xid[0] ? "\n" : "");
+	return b;
+}
+
+/* Record a message whose recipients have their own verdicts. */
+static int
+record_verdicts(const char *const *rcpts, const char *const *verdicts,
+    char *tok)
+{
+	struct nf_message_in m;
+	struct nf_recipient_in r[8];
+	char verp[300];
+	size_t n = 0;
+
+	if (nf_token_make(key, next_id++, now, tok, NF_TOKEN_SIZE) != 0)
+		return -1;
+	snprintf(verp, sizeof verp, "bounce+%s@" BD, tok);
+	memset(&m, 0, sizeof m);
+	m.token = tok;
+	m.sender = "app@notify.example.test";
+	m.verp = verp;
+	m.subject = "Your invoice";
+	m.applied = 1;
+	m.time = now - 60;
+	memset(r, 0, sizeof r);
+	for (; rcpts[n] != NULL && n < 8; n++) {
+		r[n].address = rcpts[n];
+		r[n].verdict = verdicts[n];
+		r[n].rule = "default-consent-yes";
+	}
+	return nf_store_message_add(st, &m, r, n);
+}
+
+static int
+events_of(const char *addr, char *got, size_t len)
+{
+	got[0] = '\0';
+	(void)len;
+	return nf_store_event_each(st, addr, collect, got);
+}
+
+static void
+redacted(void)
+{
+	const char *one[] = { "solo@" DEST, "refused@" DEST, "failed@" DEST,
+	    NULL };
+	const char *one_v[] = { "allowed", "rejected", "allowed" };
+	const char *two[] = { "pa@" DEST, "pb@" DEST, NULL };
+	const char *two_v[] = { "allowed", "monitored" };
+	const char *lone[] = { "lone@" DEST, NULL };
+	const char *lone_v[] = { "allowed" };
+	char tok[NF_TOKEN_SIZE], tok2[NF_TOKEN_SIZE], tok3[NF_TOKEN_SIZE];
+	char verp[300], got[1024], want[300], *msg;
+	struct nf_intake_result res;
+	struct nf_intake_conf c = conf_default;
+	struct nf_report *r;
+
+	/* one recipient reached: refused@ was refused by policy, failed@
+	 * bounced, so solo@ is the only one who can have complained */
+	if (record_verdicts(one, one_v, tok) != NF_STORE_OK) {
+		ok(0, "redacted: message recorded (%s)", nf_store_errmsg(st));
+		return;
+	}
+	{
+		char mid[32];
+
+		snprintf(mid, sizeof mid, "%s", sql1("SELECT id FROM messages "
+		    "WHERE token = lower(?1)", tok));
+		is_int(nf_store_recipient_status(st, strtoll(mid, NULL, 10),
+		    "failed@" DEST, "bounced", "5.1.1", NULL, NULL, now),
+		    NF_STORE_OK, "redacted: failed@ marked bounced");
+	}
+	msg = arf_redacted(tok, "");
+	r = parse(msg, "fbl@isp.example.net", "complaints@" BD);
+	ok(r != NULL && nf_intake_kind(r) == NF_REPORT_ARF,
+	    "redacted: intake takes an ARF that names no recipient as a "
+	    "complaint (kind %s)", r ? nf_report_kind_name(nf_intake_kind(r)) :
+	    "?");
+	nf_report_free(r);
+	is_int(apply(st, &conf_default, msg, "complaints@" BD, NULL, &res),
+	    NF_STORE_OK, "redacted, one recipient: applied");
+	free(msg);
+	is_int(res.kind, NF_REPORT_ARF, "redacted, one recipient: kind arf");
+	ok(res.authenticated, "redacted, one recipient: authenticated (%s)",
+	    res.why);
+	is_int(res.n, 1, "redacted, one recipient: one complaint read");
+	is_int(res.by_outcome[NF_OUT_REVOKED], 1,
+	    "redacted, one recipient: one consent revoked");
+	is_int(consent_of("solo@" DEST), NF_CONSENT_REVOKED,
+	    "redacted, one recipient: the only recipient reached loses email "
+	    "consent");
+	is_int(consent_of("refused@" DEST), NF_CONSENT_NONE,
+	    "redacted, one recipient: the refused recipient is untouched");
+	is_int(consent_of("failed@" DEST), NF_CONSENT_NONE,
+	    "redacted, one recipient: the bounced recipient is untouched");
+	is_str(sql1("SELECT ifnull(address, '(null)') || ' ' || outcome || ' ' "
+	    "|| policy FROM report_recipients ORDER BY id DESC LIMIT 1", NULL),
+	    "solo@" DEST " consent-revoked complaint",
+	    "redacted, one recipient: the report row names whom it was "
+	    "attributed to");
+	snprintf(want, sizeof want, "%%recipient redacted by the reporter; "
+	    "attributed through token %s, the message's only recipient%%", tok);
+	is_str(sql1("SELECT count(*) FROM events WHERE address = 'solo@" DEST
+	    "' AND kind = 'complaint' AND rule = 'consent-revoked' AND "
+	    "detail LIKE ?1", want), "1",
+	    "redacted, one recipient: the timeline says how it was attributed");
+	events_of("solo@" DEST, got, sizeof got);
+	ok(strstr(got, "complaint/consent-revoked") != NULL &&
+	    strstr(strstr(got, "complaint/consent-revoked"), " consent/") !=
+	    NULL,
+	    "redacted, one recipient: timeline has the complaint, then the "
+	    "consent change (%s)", got);
+	is_str(sql1("SELECT count(*) FROM events WHERE address IN ('refused@"
+	    DEST "', 'failed@" DEST "') AND kind IN ('complaint', 'consent')",
+	    NULL), "0", "redacted, one recipient: nothing in the others' "
+	    "timelines");
+
+	/* two recipients reached: recorded against the message, nobody's
+	 * consent changes; the token here comes from the VERP sender only */
+	if (record_verdicts(two, two_v, tok2) != NF_STORE_OK) {
+		ok(0, "redacted: message recorded (%s)", nf_store_errmsg(st));
+		return;
+	}
+	snprintf(verp, sizeof verp, "bounce+%s@" BD, tok2);
+	msg = arf_redacted("", verp);
+	is_int(apply(st, &conf_default, msg, "complaints@" BD, NULL, &res),
+	    NF_STORE_OK, "redacted, two recipients: applied");
+	free(msg);
+	ok(res.authenticated, "redacted, two recipients: authenticated through "
+	    "the VERP sender (%s)", res.why);
+	is_int(res.by_outcome[NF_OUT_REVOKED], 0,
+	    "redacted, two recipients: no consent revoked");
+	is_int(res.by_outcome[NF_OUT_UNATTRIBUTED], 1,
+	    "redacted, two recipients: one unattributed complaint");
+	is_int(consent_of("pa@" DEST), NF_CONSENT_NONE,
+	    "redacted, two recipients: pa@ keeps its consent");
+	is_int(consent_of("pb@" DEST), NF_CONSENT_NONE,
+	    "redacted, two recipients: pb@ keeps its consent");
+	is_str(sql1("SELECT ifnull(address, '(null)') || ' ' || outcome || ' ' "
+	    "|| policy || ' ' || authenticated FROM report_recipients ORDER BY "
+	    "id DESC LIMIT 1", NULL), "(null) unattributed complaint 1",
+	    "redacted, two recipients: the report row names nobody");
+	is_str(sql1("SELECT group_concat(address, ' ') FROM (SELECT address "
+	    "FROM events WHERE token = lower(?1) AND kind = 'complaint' AND "
+	    "rule = 'unattributed' AND address IS NOT NULL AND detail LIKE "
+	    "'%nobody''s email consent was changed%' ORDER BY address)", tok2),
+	    "pa@" DEST " pb@" DEST, "redacted, two recipients: a complaint "
+	    "event on each recipient's timeline, saying nothing changed");
+	events_of("pa@" DEST, got, sizeof got);
+	ok(strstr(got, "complaint/unattributed") != NULL &&
+	    strstr(got, "consent/") == NULL, "redacted, two recipients: pa@'s "
+	    "timeline has the complaint and no consent change (%s)", got);
+
+	/* unauthenticated: no token, then a made-up one */
+	if (record_verdicts(lone, lone_v, tok3) != NF_STORE_OK) {
+		ok(0, "redacted: message recorded (%s)", nf_store_errmsg(st));
+		return;
+	}
+	msg = arf_redacted("", "");
+	is_int(apply(st, &conf_default, msg, "complaints@" BD, NULL, &res),
+	    NF_STORE_OK, "redacted, no token: applied");
+	free(msg);
+	ok(!res.authenticated && res.kind == NF_REPORT_ARF && res.n == 1 &&
+	    res.by_outcome[NF_OUT_UNAUTH] == 1, "redacted, no token: recorded "
+	    "as an unauthenticated complaint (%s)", res.why);
+	msg = arf_redacted("1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "");
+	is_int(apply(st, &conf_default, msg, "complaints@" BD, NULL, &res),
+	    NF_STORE_OK, "redacted, made-up token: applied");
+	free(msg);
+	ok(!res.authenticated && res.by_outcome[NF_OUT_UNAUTH] == 1,
+	    "redacted, made-up token: unauthenticated (%s)", res.why);
+	is_int(consent_of("lone@" DEST), NF_CONSENT_NONE,
+	    "redacted, unauthenticated: nothing changed");
+	is_str(sql1("SELECT ifnull(address, '(null)') || ' ' || outcome FROM "
+	    "report_recipients ORDER BY id DESC LIMIT 1", NULL),
+	    "(null) unauthenticated", "redacted, unauthenticated: recorded");
+
+	/* ComplaintAuth still applies to an attributed complaint */
+	c.complaint_auth = NF_AUTH_DKIM;
+	msg = arf_redacted(tok3, "");
+	is_int(apply(st, &c, msg, "complaints@" BD, NULL, &res), NF_STORE_OK,
+	    "redacted, ComplaintAuth dkim unmet: applied");
+	is_int(consent_of("lone@" DEST), NF_CONSENT_NONE,
+	    "redacted, ComplaintAuth dkim unmet: consent kept");
+	ok(strstr(sql1("SELECT detail FROM events WHERE kind = 'complaint' "
+	    "ORDER BY id DESC LIMIT 1", NULL), "ComplaintAuth") != NULL,
+	    "redacted, ComplaintAuth dkim unmet: the timeline says why");
+	{
+		struct nf_intake_auth pass = { "pass", "isp.example.net", NULL };
+
+		is_int(apply(st, &c, msg, "complaints@" BD, &pass, &res),
+		    NF_STORE_OK, "redacted, ComplaintAuth dkim met: applied");
+		is_int(consent_of("lone@" DEST), NF_CONSENT_REVOKED,
+		    "redacted, ComplaintAuth dkim met: the only recipient's "
+		    "consent revoked");
+	}
+	free(msg);
+}
+
 int
 main(void)
 {
@@ -769,6 +1007,7 @@ main(void)
 	busy();
 	odd_inputs();
 	timeline();
+	redacted();
 	nf_store_close(st);
 	nf_secret_free(key);
 	nf_secret_free(otherkey);
