@@ -54,7 +54,7 @@ n = len(lab)
 extra = [(fn, len(v)) for fn, v in files_got.items() if fn in empty]
 notf = [x for x in files_got if x.startswith('maildir/not/')]
 prec_files = set(k[0] for k in lab)
-fp = sum(1 for k in got if k[0] in prec_files and k not in lab)
+fp = sum(1 for k in got if k[0] in prec_files and k not in lab and k[1] != '')  # '': a complaint naming nobody
 print('rows %d  recall %.4f  reason %.4f  hard %.4f  status %.4f (%d)  extra-rcpt-in-labelled %d' % (
     n, found / n, reason / n, hard / n, status_ok / max(status_n, 1), status_n, fp))
 print('not/ reported:', notf)

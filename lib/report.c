@@ -1220,6 +1220,15 @@ from_arf(struct nf_report *r)
 			s = f + alen;
 		}
 	}
+	/* a real feedback report that names nobody (providers redact the
+	 * complaining address): still one complaint, with recipient "", so
+	 * intake can attribute it through the token */
+	if (r->nres == 0 && r->arf.nfields > 0) {
+		struct result *res = add_result(r, "");
+
+		if (res != NULL)
+			res->pub.feedback_type = nf_buf_cstr(&r->arf.feedback_type);
+	}
 	for (i = 0; i < r->nres; i++) {
 		struct result *res = &r->res[i];
 
