@@ -8,6 +8,9 @@
  * adds what the loader allows on purpose but an administrator should know
  * (group-readable by a group that is not the daemon's).  The store is
  * looked at read-only (lib/store_check.c): nothing is created or migrated.
+ * A current store is also asked whether SecretFile still keys the hashes
+ * of erased contacts ("erasure-key"): if it changed since they were
+ * erased, their suppressions silently stopped blocking anything.
  * Access "by the daemon's user" is judged from owners and mode bits, since
  * the daemon reopens the config, the key, the log and the database after
  * it has dropped privileges (reload, log rotation, WAL files).
@@ -297,6 +300,8 @@ nf_doc_check_secret(struct nf_doc *d)
 
 /* ---- store --------------------------------------------------------------- */
 
+static void check_erasure_key(struct nf_doc *d, const char *db);
+
 static void
 dir_of(const char *path, char *dir, size_t len)
 {
@@ -421,6 +426,136 @@ nf_doc_check_store(struct nf_doc *d)
 		    "Database at NEW.db", db, db);
 	}
 	store_access(d, db, 1);
+	/* the erased table and its key check exist from version 4 on */
+	if (h.intact && h.version == NF_STORE_SCHEMA_VERSION)
+		check_erasure_key(d, db);
+}
+
+/* ---- erasure key -------------------------------------------------------- */
+
+#define DOC_ERASED_SHOW 3	/* erased names quoted in the hint */
+
+struct erased_count {
+	int64_t n;
+	char first[DOC_ERASED_SHOW][NF_STORE_ERASED_SHOW + 1];
+};
+
+static int
+erased_one(const struct nf_erased *e, void *arg)
+{
+	struct erased_count *c = arg;
+
+	if (c->n < DOC_ERASED_SHOW)
+		snprintf(c->first[c->n], sizeof c->first[0], "%.*s",
+		    NF_STORE_ERASED_SHOW, e->hash);
+	c->n++;
+	return 0;
+}
+
+/*
+ * Does SecretFile still key the erased rows?  Erasure keeps a keyed hash
+ * of each suppressed address; a new SecretFile makes every such hash
+ * unmatchable, so the erased addresses are allowed again without any
+ * message.  nf_store_erase_key_check compares the current key with the
+ * check value the first erasure stored.  Read-only, like the rest.
+ */
+static void
+check_erasure_key(struct nf_doc *d, const char *db)
+{
+	const char *path = d->conf->secret_file;
+	struct erased_count c;
+	struct nf_secret *sec = NULL;
+	struct nf_store *s = NULL;
+	const unsigned char *k;
+	struct nf_buf err;
+	char e[1024], list[DOC_ERASED_SHOW * (NF_STORE_ERASED_SHOW + 16)];
+	size_t klen = 0, used = 0;
+	int rc, match = 1, i;
+
+	memset(&c, 0, sizeof c);
+	if (nf_store_open(db, NF_STORE_RDONLY, DOC_BUSY_MS, &s, e, sizeof e)
+	    != NF_STORE_OK) {
+		nf_doc_add(d, NF_DOC_WARN, "erasure-key", NULL, "cannot open %s "
+		    "to compare SecretFile with its erased entries: %s", db, e);
+		nf_doc_hint(d, "run doctor again when the store opens");
+		return;
+	}
+	rc = nf_store_erased_each(s, erased_one, &c);
+	if (rc != NF_STORE_OK) {
+		nf_doc_add(d, NF_DOC_WARN, "erasure-key", NULL, "cannot list the "
+		    "erased entries of %s: %s", db, nf_store_errmsg(s));
+		nf_doc_hint(d, "run doctor again when the database is less busy");
+		nf_store_close(s);
+		return;
+	}
+	if (c.n == 0) {
+		nf_doc_add(d, NF_DOC_PASS, "erasure-key", NULL, "no erased "
+		    "contacts: nothing depends on SecretFile staying the same");
+		nf_store_close(s);
+		return;
+	}
+	nf_buf_init(&err, 1024);
+	if (path == NULL || path[0] == '\0' ||
+	    nf_secret_load(path, &sec, &err) != 0) {
+		nf_doc_add(d, NF_DOC_WARN, "erasure-key", NULL, "%lld erased "
+		    "entries are kept as hashes keyed by SecretFile, which %s, "
+		    "so doctor cannot tell whether they still block anything",
+		    (long long)c.n, path == NULL || path[0] == '\0' ?
+		    "is not set" : "cannot be read (see secret-file)");
+		nf_doc_hint(d, "fix SecretFile in %s (the very file in use when "
+		    "the contacts were erased) and run doctor again",
+		    d->conf_path);
+		nf_buf_free(&err);
+		nf_store_close(s);
+		return;
+	}
+	nf_buf_free(&err);
+	k = nf_secret_key(sec, &klen);
+	rc = nf_store_erase_key_set(k, klen);
+	nf_secret_free(sec);
+	if (rc != 0) {
+		nf_doc_add(d, NF_DOC_WARN, "erasure-key", NULL, "cannot derive "
+		    "the erasure key from %s (crypto library failure)", path);
+		nf_doc_hint(d, "run doctor again; if it persists, check the "
+		    "OpenSSL installation");
+		nf_store_close(s);
+		return;
+	}
+	if ((rc = nf_store_erase_key_check(s, &match)) != NF_STORE_OK) {
+		nf_doc_add(d, NF_DOC_WARN, "erasure-key", NULL, "cannot compare "
+		    "SecretFile with the erased entries of %s: %s", db,
+		    nf_store_errmsg(s));
+		nf_doc_hint(d, "run doctor again when the database is less busy");
+		nf_store_close(s);
+		nf_store_erase_key_set(NULL, 0);
+		return;
+	}
+	nf_store_close(s);
+	nf_store_erase_key_set(NULL, 0);	/* doctor needs it no more */
+	if (match) {
+		nf_doc_add(d, NF_DOC_PASS, "erasure-key", NULL, "SecretFile "
+		    "keys the erased entries (%lld; their addresses stay "
+		    "suppressed)", (long long)c.n);
+		return;
+	}
+	list[0] = '\0';
+	for (i = 0; i < DOC_ERASED_SHOW && i < c.n; i++) {
+		int w = snprintf(list + used, sizeof list - used, "%s`suppress "
+		    "remove erased:%s`", i ? ", " : "", c.first[i]);
+
+		if (w < 0 || (size_t)w >= sizeof list - used)
+			break;
+		used += (size_t)w;
+	}
+	nf_doc_add(d, NF_DOC_FAIL, "erasure-key", NULL, "%s is not the "
+	    "SecretFile the erased entries (%lld) were made with: they match no "
+	    "address any more, so the erased contacts' suppressions and "
+	    "revoked consent no longer block anything", path, (long long)c.n);
+	nf_doc_hint(d, "restore the old SecretFile (and restart notifilter), "
+	    "or accept that those erased entries (%lld) no longer block anything "
+	    "and remove them with `notifilterctl suppress remove erased:HASH` "
+	    "(`suppress list` shows them; %s%s)", (long long)c.n, list,
+	    c.n > DOC_ERASED_SHOW ? ", ..." : "");
 }
 
 /* ---- MailLog ------------------------------------------------------------- */

@@ -78,15 +78,18 @@ metric_rate(FILE *fp, const char *name, double r)
 	fprintf(fp, "summary,%s,%.6f" EOL, name, r);
 }
 
+/* a table of grouped rows; `unattr`: with the column only domains fill
+ * (complaints not attributed to a recipient, already in "complaints") */
 static void
 groups(FILE *fp, const char *section, const char *keyname,
-    const struct nf_stats_list *l)
+    const struct nf_stats_list *l, int unattr)
 {
 	size_t i;
 
 	fprintf(fp, EOL "section,%s,recipients,delivered,deferred,bounced,"
 	    "expired,spam_rejected,pending,complaints,spam_rejection_rate,"
-	    "complaint_rate,spam_flagged,complaint_flagged" EOL, keyname);
+	    "complaint_rate,spam_flagged,complaint_flagged%s" EOL, keyname,
+	    unattr ? ",complaints_unattributed" : "");
 	for (i = 0; i < l->n; i++) {
 		const struct nf_stats_row *r = &l->row[i];
 
@@ -104,6 +107,8 @@ groups(FILE *fp, const char *section, const char *keyname,
 		rate(fp, r->complaint_rate);
 		num(fp, r->spam_flag);
 		num(fp, r->complaint_flag);
+		if (unattr)
+			num(fp, r->unattributed);
 		fputs(EOL, fp);
 	}
 }
@@ -134,7 +139,11 @@ summary(FILE *fp, const struct nf_stats *st, const struct nf_report_meta *m)
 	metric(fp, "pending", st->pending);
 	metric(fp, "refused", st->refused);
 	metric(fp, "complaints", st->complaints);
+	metric(fp, "complaints_unattributed", st->complaints_unattributed);
+	metric(fp, "complaints_unattributed_in_domains",
+	    st->complaints_unattributed_domain);
 	metric_rate(fp, "complaint_rate", st->complaint_rate);
+	metric(fp, "complaint_base", st->reached);
 	metric_rate(fp, "complaint_limit", NF_STATS_COMPLAINT_LIMIT);
 	metric(fp, "complaint_flagged", st->complaint_flag);
 	metric_rate(fp, "spam_rejection_rate", st->spam_rate);
@@ -181,9 +190,9 @@ nf_report_csv(FILE *fp, const struct nf_stats *st,
 		num(fp, st->reasons.row[i].total);
 		fputs(EOL, fp);
 	}
-	groups(fp, "domains", "domain", &st->domains);
-	groups(fp, "categories", "category", &st->categories);
-	groups(fp, "senders", "sender", &st->senders);
+	groups(fp, "domains", "domain", &st->domains, 1);
+	groups(fp, "categories", "category", &st->categories, 0);
+	groups(fp, "senders", "sender", &st->senders, 0);
 
 	fputs(EOL "section,address,failures,bounced,expired,spam_rejected,"
 	    "last,reason" EOL, fp);

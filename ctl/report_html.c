@@ -336,6 +336,18 @@ rates_box(FILE *fp, const struct nf_stats *st)
 	    nf_report_pct(st->complaint_rate, a, sizeof a),
 	    st->complaint_flag ? "at or over the 0.3% limit: find the "
 	    "category or sender causing it" : "under the 0.3% limit");
+	if (st->complaints_unattributed > 0)
+		fprintf(fp, "<p class=\"muted\">The %lld complaints include "
+		    "%lld not attributed to a recipient: the reporter redacted "
+		    "who complained and the message reached several. Each "
+		    "counts as one complaint, and as one delivery when none of "
+		    "its message's recipients shows one (base: %lld); %lld of "
+		    "them are also in their destination domain's row, the "
+		    "others' messages reached several domains.</p>\n",
+		    (long long)st->complaints,
+		    (long long)st->complaints_unattributed,
+		    (long long)st->reached,
+		    (long long)st->complaints_unattributed_domain);
 	fprintf(fp, "<div class=\"%s\"><b>Spam-filter rejection rate %s</b> "
 	    "of recipients: %s (1%% is notifilter's own alert level).</div>\n",
 	    st->spam_flag ? "alert" : "okay",

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 #include "report_out.h"
@@ -20,7 +21,9 @@
 static json_t *
 group_row(const struct nf_stats_row *r, const char *keyname)
 {
-	return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:f s:f s:b s:b}",
+	json_t *o;
+
+	o = json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:f s:f s:b s:b}",
 	    keyname, nf_text_json(r->key), "recipients", I(r->total),
 	    "delivered", I(r->delivered), "deferred", I(r->deferred),
 	    "bounced", I(r->bounced), "expired", I(r->expired),
@@ -29,6 +32,14 @@ group_row(const struct nf_stats_row *r, const char *keyname)
 	    r->spam_rate, "complaint_rate", r->complaint_rate,
 	    "spam_flagged", r->spam_flag, "complaint_flagged",
 	    r->complaint_flag);
+	/* only a domain's row can hold them (see store.h) */
+	if (o != NULL && strcmp(keyname, "domain") == 0 &&
+	    json_object_set_new(o, "complaints_unattributed",
+	    I(r->unattributed)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *
@@ -106,8 +117,8 @@ nf_report_json(FILE *fp, const struct nf_stats *st,
 	/* json_pack steals each "o" and fails as a whole (freeing them) when
 	 * one is NULL, so an out-of-memory anywhere gives NULL here */
 	o = json_pack("{s:o s:{s:o s:o s:o s:o} s:{s:o s:o s:o s:o} s:o "
-	    "s:{s:o s:o s:o s:o s:o s:o s:o s:o s:o} "
-	    "s:{s:f s:f s:b s:f s:f s:b} "
+	    "s:{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o} "
+	    "s:{s:f s:o s:f s:b s:f s:f s:b} "
 	    "s:o s:{s:o s:o s:o} s:o s:o s:o s:o}",
 	    "host", nf_text_json(m->host),
 	    "window", "since", nf_text_json_time(st->since), "until",
@@ -121,8 +132,12 @@ nf_report_json(FILE *fp, const struct nf_stats *st,
 	    I(st->delivered), "deferred", I(st->deferred), "bounced",
 	    I(st->bounced), "expired", I(st->expired), "spam_rejected",
 	    I(st->spam), "pending", I(st->pending), "refused", I(st->refused),
-	    "complaints", I(st->complaints),
-	    "rates", "complaint", st->complaint_rate, "complaint_limit",
+	    "complaints", I(st->complaints), "complaints_unattributed",
+	    I(st->complaints_unattributed),
+	    "complaints_unattributed_in_domains",
+	    I(st->complaints_unattributed_domain),
+	    "rates", "complaint", st->complaint_rate, "complaint_base",
+	    I(st->reached), "complaint_limit",
 	    NF_STATS_COMPLAINT_LIMIT, "complaint_flagged", st->complaint_flag,
 	    "spam_rejection", st->spam_rate, "spam_rejection_limit",
 	    NF_STATS_SPAM_LIMIT, "spam_rejection_flagged", st->spam_flag,

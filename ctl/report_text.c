@@ -111,6 +111,12 @@ rates_text(FILE *fp, const struct nf_stats *st)
 	fprintf(fp, "    (a complaint counts as a delivery; 0.3%% is the "
 	    "complaint rate\n    the large mailbox providers publish as the "
 	    "limit senders must stay under)\n");
+	if (st->complaints_unattributed > 0)
+		fprintf(fp, "    (%lld of the complaints are not attributed to a "
+		    "recipient: each counts\n    as one complaint, and as one "
+		    "delivery when none of its message's\n    recipients shows "
+		    "one; base %lld)\n", (long long)st->complaints_unattributed,
+		    (long long)st->reached);
 	fprintf(fp, "  spam-filter rejection rate %s of recipients: %s\n",
 	    nf_report_pct(st->spam_rate, pct, sizeof pct),
 	    st->spam_flag ? "!! AT OR OVER 1%" : "under 1%, fine");
@@ -205,6 +211,14 @@ nf_report_text(FILE *fp, const struct nf_stats *st,
 	line(fp, "rejected by spam filters", st->spam, "");
 	line(fp, "pending (no status yet)", st->pending, "");
 	line(fp, "complained", st->complaints, "");
+	line(fp, "  not attributed to one", st->complaints_unattributed,
+	    "");
+	if (st->complaints_unattributed > 0)
+		fprintf(fp, "    (complaints not attributed to a recipient: "
+		    "the reporter redacted who\n    complained and the message "
+		    "reached several; one per message, in\n    the total; %lld "
+		    "of them also in their destination domain's row)\n",
+		    (long long)st->complaints_unattributed_domain);
 
 	rates_text(fp, st);
 	group_table(fp, "Destination domains", "domain", &st->domains, 1);

@@ -607,7 +607,10 @@ struct nf_stats_row {
 	char key[NF_STORE_EMAIL_MAX];	/* domain, reason, rule, category ... */
 	int64_t total;		/* recipients, reports, failures, decisions */
 	int64_t delivered, deferred, bounced, expired, spam, pending,
-	    complaints;
+	    complaints;	/* domains: with the unattributed ones below */
+	int64_t unattributed;	/* domains: complaints not attributed to a
+				 * recipient, about messages that reached
+				 * only this domain (see nf_stats) */
 	int64_t reached;	/* delivered, or complained about (a complaint
 				 * proves delivery): complaint_rate's base */
 	int64_t last;		/* failing recipients: latest failure time */
@@ -642,9 +645,19 @@ struct nf_stats {
 	/* messages recorded, and their recipients by outcome (exclusive) */
 	int64_t messages, recipients, refused;	/* refused: rejected/dropped */
 	int64_t delivered, deferred, bounced, expired, spam, pending;
-	int64_t complaints;	/* recipients with an authenticated complaint */
-	int64_t reached;	/* delivered or complained about: the base of
-				 * complaint_rate, which is then at most 1 */
+	/* authenticated complaints: the recipients named (or attributed) by
+	 * one, plus complaints_unattributed */
+	int64_t complaints;
+	/* complaints whose recipient the reporter redacted and intake could
+	 * not attribute (report row: policy complaint, outcome
+	 * "unattributed", no address), one per message however often it was
+	 * reported; _domain: how many of them are also in their domain's
+	 * row (all the recipients the message reached in one domain) */
+	int64_t complaints_unattributed, complaints_unattributed_domain;
+	/* delivered or complained about: the base of complaint_rate, which
+	 * is then at most 1; an unattributed complaint about a message none
+	 * of whose recipients counts here adds one (it proves a delivery) */
+	int64_t reached;
 	double spam_rate, complaint_rate;
 	int spam_flag, complaint_flag;
 	struct nf_stats_list domains, categories, senders, failing;

@@ -5,6 +5,12 @@
  * reports came back and why, per destination domain, category and
  * sender, the recipients that fail most, and the fallbacks by channel.
  *
+ * Complaints: counted per recipient a complaint names (or intake
+ * attributed it to), plus one per message for a complaint whose recipient
+ * the reporter redacted and that intake could not attribute (U_CTE); the
+ * latter is in a destination domain's row only when everything the
+ * message reached is in that domain.
+ *
  * Consistency: every statement runs inside one read transaction
  * (nf_tx_read), so the figures of one report are one snapshot even while
  * the milter and intake write.
@@ -57,7 +63,8 @@
  * ?1 first rowid, ?2 since, ?3 until.
  */
 #define W_CTE \
-	"WITH w AS (SELECT m.sender AS sender, m.category AS category," \
+	"WITH w AS (SELECT m.id AS mid, m.token AS token," \
+	" m.sender AS sender, m.category AS category," \
 	" +r.address AS address, r.updated AS updated, r.dsn AS dsn," \
 	" lower(substr(r.address, instr(r.address, '@') + 1)) AS domain," \
 	" CASE WHEN r.decision IN ('rejected', 'dropped') THEN 'refused'" \
@@ -75,6 +82,30 @@
 	" FROM messages m JOIN recipients r ON r.message_id = m.id" \
 	" WHERE m.id >= ?1 AND m.created >= ?2 AND m.created < ?3) "
 
+/*
+ * The messages of w about which an authenticated complaint arrived that
+ * names no recipient and that intake could not attribute (outcome
+ * "unattributed": the message reached several recipients, or none), one
+ * row per message however often it was reported: nd, the number of
+ * destination domains among the recipients it reached (as intake counts
+ * them: not refused, bounced, expired or rejected as spam), domain, that
+ * domain when nd is 1, and seen, 1 when one of its recipients already
+ * counts in the rate's base (delivered or named by a complaint).  Found
+ * per recipient row through reports(token) and the report's rows
+ * (report_recipients(report_id)): both indexed.
+ */
+#define U_REACHED "o IN ('delivered', 'deferred', 'pending')"
+#define U_CTE \
+	", u AS (SELECT mid," \
+	" count(DISTINCT CASE WHEN " U_REACHED " THEN domain END) AS nd," \
+	" max(CASE WHEN " U_REACHED " THEN domain END) AS domain," \
+	" max(o <> 'refused' AND (o = 'delivered' OR c)) AS seen FROM w" \
+	" WHERE EXISTS (SELECT 1 FROM reports p JOIN report_recipients x" \
+	"  ON x.report_id = p.id WHERE p.token = lower(w.token)" \
+	"  AND x.authenticated AND x.policy = 'complaint'" \
+	"  AND x.outcome = 'unattributed' AND coalesce(x.address, '') = '')" \
+	" GROUP BY mid) "
+
 /* the counters of one group of w, then the number of groups; "reached"
  * (delivered, or shown delivered by a complaint about it) is the
  * complaint rate's denominator, so the rate never passes 100 % when
@@ -88,7 +119,8 @@
 enum {
 	Q_MSG_MAX, Q_MSG_AT, Q_EV_MAX, Q_EV_AT, Q_OB_MAX, Q_OB_AT,
 	Q_DECISIONS, Q_MESSAGES, Q_OUTCOMES, Q_DOMAINS, Q_CATEGORIES,
-	Q_SENDERS, Q_FAILING, Q_REPORTS, Q_REASONS, Q_FALLBACKS, Q_COUNT
+	Q_SENDERS, Q_FAILING, Q_REPORTS, Q_REASONS, Q_FALLBACKS,
+	Q_UNATTRIBUTED, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -115,8 +147,14 @@ static const char *const sql[Q_COUNT] = {
 	[Q_MESSAGES] = "SELECT count(*) FROM messages"
 	    " WHERE id >= ?1 AND created >= ?2 AND created < ?3",
 	[Q_OUTCOMES] = W_CTE "SELECT o, count(*), sum(c) FROM w GROUP BY o",
-	[Q_DOMAINS] = W_CTE "SELECT domain," W_COUNTS " FROM w"
-	    " WHERE o <> 'refused' GROUP BY domain ORDER BY 2 DESC, 1"
+	/* then the unattributed complaints about messages that reached only
+	 * this domain, and how many of those add to the rate's base */
+	[Q_DOMAINS] = W_CTE U_CTE ", ud AS (SELECT domain AS d,"
+	    " count(*) AS n, sum(NOT seen) AS unseen FROM u WHERE nd = 1"
+	    " GROUP BY domain), g AS (SELECT domain," W_COUNTS " FROM w"
+	    " WHERE o <> 'refused' GROUP BY domain)"
+	    " SELECT g.*, coalesce(ud.n, 0), coalesce(ud.unseen, 0)"
+	    " FROM g LEFT JOIN ud ON ud.d = g.domain ORDER BY 2 DESC, 1"
 	    " LIMIT ?4",
 	[Q_CATEGORIES] = W_CTE "SELECT coalesce(category, '(none)'),"
 	    W_COUNTS " FROM w WHERE o <> 'refused' GROUP BY 1"
@@ -149,6 +187,8 @@ static const char *const sql[Q_COUNT] = {
 	    " coalesce(sum(segments), 0) FROM outbox"
 	    " WHERE id >= ?1 AND created >= ?2 AND created < ?3 GROUP BY 1, 2"
 	    " ORDER BY 1, 2",
+	[Q_UNATTRIBUTED] = W_CTE U_CTE "SELECT count(*),"
+	    " coalesce(sum(nd = 1), 0), coalesce(sum(NOT seen), 0) FROM u",
 };
 
 const char *
@@ -350,14 +390,15 @@ row_outcome(sqlite3_stmt *st, struct nf_stats *out)
 	}
 }
 
-/* a grouped row of w: key, W_COUNTS */
-static void
+/* a grouped row of w: key, W_COUNTS; NULL when past the top (the
+ * caller adds its own columns, then calls rates()) */
+static struct nf_stats_row *
 row_group(struct nf_stats_list *l, sqlite3_stmt *st, size_t top)
 {
 	struct nf_stats_row *r = list_take(l, top, st, 10);
 
 	if (r == NULL)
-		return;
+		return NULL;
 	col_text(st, 0, r->key, sizeof r->key);
 	r->total = sqlite3_column_int64(st, 1);
 	r->delivered = sqlite3_column_int64(st, 2);
@@ -368,25 +409,51 @@ row_group(struct nf_stats_list *l, sqlite3_stmt *st, size_t top)
 	r->pending = sqlite3_column_int64(st, 7);
 	r->complaints = sqlite3_column_int64(st, 8);
 	r->reached = sqlite3_column_int64(st, 9);
-	rates(r);
+	return r;
 }
 
+/* W_COUNTS, then the domain's unattributed complaints and the deliveries
+ * they prove (see U_CTE) */
 static void
 row_domain(sqlite3_stmt *st, struct nf_stats *out)
 {
-	row_group(&out->domains, st, out->top);
+	struct nf_stats_row *r = row_group(&out->domains, st, out->top);
+
+	if (r == NULL)
+		return;
+	r->unattributed = sqlite3_column_int64(st, 11);
+	r->complaints += r->unattributed;
+	r->reached += sqlite3_column_int64(st, 12);
+	rates(r);
 }
 
 static void
 row_category(sqlite3_stmt *st, struct nf_stats *out)
 {
-	row_group(&out->categories, st, out->top);
+	struct nf_stats_row *r = row_group(&out->categories, st, out->top);
+
+	if (r != NULL)
+		rates(r);
 }
 
 static void
 row_sender(sqlite3_stmt *st, struct nf_stats *out)
 {
-	row_group(&out->senders, st, out->top);
+	struct nf_stats_row *r = row_group(&out->senders, st, out->top);
+
+	if (r != NULL)
+		rates(r);
+}
+
+/* Q_UNATTRIBUTED: how many, how many of them in a domain's row, and the
+ * deliveries they prove (see U_CTE) */
+static void
+row_unattributed(sqlite3_stmt *st, struct nf_stats *out)
+{
+	out->complaints_unattributed = sqlite3_column_int64(st, 0);
+	out->complaints_unattributed_domain = sqlite3_column_int64(st, 1);
+	out->complaints += out->complaints_unattributed;
+	out->reached += sqlite3_column_int64(st, 2);
 }
 
 static void
@@ -519,6 +586,9 @@ read_all(struct nf_store *s, struct nf_stats *out)
 	if (rc == NF_STORE_OK)
 		rc = run(s, Q_OUTCOMES, mfirst, out, row_outcome,
 		    "counting outcomes");
+	if (rc == NF_STORE_OK)
+		rc = run(s, Q_UNATTRIBUTED, mfirst, out, row_unattributed,
+		    "counting complaints not attributed to a recipient");
 	if (rc == NF_STORE_OK)
 		rc = run(s, Q_DOMAINS, mfirst, out, row_domain,
 		    "counting by domain");

@@ -436,6 +436,36 @@ line warn store "an empty file is a warning"
 with_conf "Database $T/no-dir/nf.db"
 line fail store "a store whose directory is missing is a fail"
 
+# ---- erasure key: SecretFile changed after contacts were erased --------------
+# a suppressed contact erased under the good key, then doctor with the
+# same store and another SecretFile: every erased hash is unmatchable
+printf 'Database %s\nSecretFile %s\n' "$T/er.db" "$T/keys/secret" > "$T/er.conf"
+mkstore "$T/clean.db"
+with_conf "Database $T/clean.db"
+line pass erasure-key "a store without erased contacts: pass"
+{ "$CTL" -c "$T/er.conf" contact add gone@example.test &&
+  "$CTL" -c "$T/er.conf" suppress add gone@example.test --reason test &&
+  "$CTL" -c "$T/er.conf" contact remove gone@example.test; } > "$T/er.out" 2>&1
+check "[ $? -eq 0 ]" "setup: a suppressed contact erased ($(tr '\n' ' ' < "$T/er.out"))"
+check "\"$CTL\" -c \"$T/er.conf\" suppress list | grep -q '^erased:'" "setup: its suppression is kept as an erased entry"
+with_conf "Database $T/er.db"
+is_rc 0 "the key the contact was erased with: exit 0"
+line pass erasure-key "the same SecretFile keys the erased entries: pass"
+printf 'fedcba9876543210fedcba9876543210\n' > "$T/keys/secret2"
+chmod 600 "$T/keys/secret2"
+with_conf "Database $T/er.db" "SecretFile $T/keys/secret2"
+is_rc 1 "a changed SecretFile: exit 1"
+line fail erasure-key "a changed SecretFile is a fail"
+has "$T/out" "erased entries (1)" "the fail says how many entries no longer match"
+t_hint=$(hint_of erasure-key)
+check "printf '%s' \"\$t_hint\" | grep -q 'restore the old SecretFile'" "the hint says to restore the old key ($t_hint)"
+check "printf '%s' \"\$t_hint\" | grep -Eq 'suppress remove erased:[0-9a-f]{8}'" "the hint names the entry to remove"
+with_conf "Database $T/er.db" "SecretFile $T/keys/none"
+line warn erasure-key "a SecretFile that cannot be read: warning (cannot compare)"
+with_conf "Database $T/er.db"
+is_rc 0 "the old SecretFile restored: exit 0"
+line pass erasure-key "the old SecretFile restored: pass"
+
 # ---- channels ---------------------------------------------------------------------
 with_conf "Channel sms kannel url=http://127.0.0.1:$DEAD_PORT/cgi-bin/sendsms user=u password_file=$T/keys/kannel.pw"
 is_rc 1 "an unreachable provider: exit 1"

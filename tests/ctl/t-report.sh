@@ -286,6 +286,106 @@ EOF
 has "$T/html.txt" "tags ['svg', 'table']" "html parses to svg and tables, nothing else dangerous"
 has "$T/html.txt" "handlers []" "html: no event-handler attributes"
 
+# ---- complaints whose recipient the reporter redacted ----------------------
+# A store of its own (the figures above stay as they are).  Real `ingest`
+# of ARFs without Original-Rcpt-To and with the To: hidden, as large
+# mailbox providers send them: T5's message reached two recipients in one
+# domain (ingested twice: one complaint), T6's two in two domains, T7's
+# only one (intake attributes that one to its recipient).
+UDB=$T/u.db
+printf 'Database %s\nSecretFile %s\nBounceDomain %s\n' "$UDB" "$T/secret" "$BD" > "$T/u.conf"
+mku() {
+	if "$MKMSG" "$UDB" "$@" > "$T/mk.out" 2>&1; then
+		tap 0 "setup (redacted): mkmsg $1 $2"
+	else
+		tap 1 "setup (redacted): mkmsg $*"
+		sed 's/^/#   /' "$T/mk.out"
+	fi
+}
+# redacted TOKEN: an abuse complaint about TOKEN's message naming nobody
+redacted() {
+	cat <<EOF
+From: fbl@isp.example.net
+To: complaints@$BD
+Subject: Complaint
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report;
+	boundary="ARF"
+
+--ARF
+Content-Type: text/plain
+
+A user of ours complained about this message; the address is redacted.
+
+--ARF
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: BigMailbox-FBL/2.0
+Version: 1
+
+--ARF
+Content-Type: text/rfc822-headers
+
+From: noreply@shop.example
+To: undisclosed-recipients:;
+Subject: Your order
+X-Notifilter-ID: $1
+
+--ARF--
+EOF
+}
+T5=$(tok 5 "$(at 1500)") T6=$(tok 6 "$(at 1400)") T7=$(tok 7 "$(at 1300)")
+mku message token=$T5 qid=Q5 sender=news@shop.example category=news \
+    time=$(at 1500) 'rcpt=p@hot.example|allowed|default-consent-yes||1' \
+    'rcpt=q@hot.example|allowed|default-consent-yes||1'
+mku message token=$T6 qid=Q6 sender=news@shop.example category=news \
+    time=$(at 1400) 'rcpt=r@one.example|allowed|default-consent-yes||1' \
+    'rcpt=s@two.example|allowed|default-consent-yes||1'
+mku message token=$T7 qid=Q7 sender=news@shop.example category=news \
+    time=$(at 1300) 'rcpt=v@hot.example|allowed|default-consent-yes||1'
+for a in Q5:p@hot.example Q5:q@hot.example Q6:r@one.example Q6:s@two.example Q7:v@hot.example; do
+	mku delivery qid=${a%%:*} to=${a#*:} status=sent time=$(at 1200)
+done
+n=0
+for t in "$T5" "$T5" "$T6" "$T7"; do
+	n=$((n + 1))
+	redacted "$t" > "$T/redacted.eml"
+	"$CTL" -c "$T/u.conf" ingest --sender= "--recipient=complaints@$BD" \
+	    < "$T/redacted.eml" > "$T/ing.out" 2>&1
+	check "[ $? -eq 0 ]" "setup (redacted): ingest complaint $n, naming nobody"
+done
+check "grep -q 'consent revoked' '$T/ing.out'" "setup (redacted): the one-recipient complaint is attributed ($(tr '\n' ' ' < "$T/ing.out"))"
+
+"$CTL" -c "$T/u.conf" report > "$T/out" 2> "$T/err"; rc=$?
+is_rc 0 "redacted: report (text)"
+check "grep -Eq '^  complained +3$' '$T/out'" "redacted, text: 3 complaints (1 attributed + 2 not)"
+check "grep -Eq '^    not attributed to one +2$' '$T/out'" "redacted, text: 2 not attributed to a recipient (T5 once)"
+has "$T/out" "1 of them also in their destination domain's row" "redacted, text: one of them in its domain"
+has "$T/out" "complaint rate 60.00% of delivered" "redacted, text: rate 3 of the 5 delivered"
+has "$T/out" "as one complaint, and as one delivery" "redacted, text: says how they count"
+check "grep -Eq '^  hot.example +3 +3 +0 +0 +2 +0.00% +66.67% !!$' '$T/out'" "redacted, text: hot.example has T5's complaint"
+check "grep -Eq '^  one.example +1 +1 +0 +0 +0 ' '$T/out'" "redacted, text: one.example has none of T6's"
+w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$T/out")
+check "[ $w -le 80 ]" "redacted, text fits 80 columns ($w)"
+
+"$CTL" -c "$T/u.conf" report --format json > "$T/out" 2> "$T/err"; rc=$?
+is_rc 0 "redacted: report --format json"
+is_eq "$(pyq "$T/out" '(j["recipients"]["complaints"], j["recipients"]["complaints_unattributed"], j["recipients"]["complaints_unattributed_in_domains"], j["rates"]["complaint"], j["rates"]["complaint_base"])')" \
+    "(3, 2, 1, 0.6, 5)" "redacted, json: total, not attributed, in domains, rate, base"
+is_eq "$(pyq "$T/out" '[(d["domain"], d["complaints"], d["complaints_unattributed"]) for d in j["domains"]["rows"]]')" \
+    "[('hot.example', 2, 1), ('one.example', 0, 0), ('two.example', 0, 0)]" "redacted, json: per domain"
+
+"$CTL" -c "$T/u.conf" report --format csv > "$T/out" 2> "$T/err"; rc=$?
+is_rc 0 "redacted: report --format csv"
+has "$T/out" "summary,complaints_unattributed,2" "redacted, csv: summary metric"
+has "$T/out" "summary,complaint_base,5" "redacted, csv: the rate's base"
+check "grep -q '^domains,hot.example,3,3,0,0,0,0,0,2,.*,1.$' '$T/out'" "redacted, csv: hot.example row, last column 1 not attributed"
+
+"$CTL" -c "$T/u.conf" report --format html > "$T/out" 2> "$T/err"; rc=$?
+is_rc 0 "redacted: report --format html"
+has "$T/out" "include 2 not attributed to a recipient" "redacted, html: says how many and why"
+
 # ---- empty store, usage ---------------------------------------------------
 printf 'Database %s\n' "$T/empty.db" > "$T/empty.conf"
 "$CTL" -c "$T/empty.conf" report --format json > "$T/out" 2> "$T/err"; rc=$?

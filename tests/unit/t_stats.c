@@ -94,6 +94,32 @@ rep(struct nf_store *s, const char *token, int auth, const char *addr,
 		printf("# report_add: %s\n", nf_store_errmsg(s));
 }
 
+/* one report row as intake writes it for a complaint that names no
+ * recipient (address NULL or ""), with intake's outcome */
+static void
+rep_blank(struct nf_store *s, const char *token, int auth, const char *addr,
+    const char *outcome, int64_t t)
+{
+	struct nf_report_in r;
+	struct nf_report_rcpt_in x;
+
+	memset(&r, 0, sizeof r);
+	memset(&x, 0, sizeof x);
+	r.kind = "arf";
+	r.token = token;
+	r.token_valid = auth;
+	r.authenticated = auth;
+	r.time = t;
+	x.address = addr;
+	x.action = "complaint";
+	x.reason = "feedback";
+	x.policy = "complaint";
+	x.outcome = outcome;
+	x.detail = "test: recipient redacted";
+	if (nf_store_report_add(s, &r, &x, 1, NULL) != NF_STORE_OK)
+		printf("# report_add (blank): %s\n", nf_store_errmsg(s));
+}
+
 static void
 decision(struct nf_store *s, const char *to, const char *rule,
     const char *detail, int64_t t)
@@ -396,14 +422,21 @@ test_plans(void)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *d = (const char *)sqlite3_column_text(st, 3);
 
-			/* "SCAN w" and "SCAN (subquery-N)" read a result of
-			 * the statement's own (the CTE, the groups a window
-			 * count runs over); "SCAN x" and "SCAN x USING
-			 * INDEX" would read a whole table */
+			/* "SCAN w", "SCAN u", "SCAN g" (and "SCAN ud") and
+			 * "SCAN (subquery-N)" read a result of the
+			 * statement's own (its CTEs: the window's
+			 * recipients, the messages with an unattributed
+			 * complaint, the groups; the groups a window count
+			 * runs over); "SCAN x" and "SCAN x USING INDEX"
+			 * would read a whole table.  No table of the schema
+			 * has one of those names. */
 			if (getenv("NF_SHOW_PLANS") != NULL)
 				printf("#   %zu: %s\n", i, d ? d : "");
 			if (d != NULL && strncmp(d, "SCAN ", 5) == 0 &&
 			    strcmp(d, "SCAN w") != 0 &&
+			    strcmp(d, "SCAN u") != 0 &&
+			    strcmp(d, "SCAN ud") != 0 &&
+			    strcmp(d, "SCAN g") != 0 &&
 			    strncmp(d, "SCAN (subquery-", 15) != 0 &&
 			    bad[0] == '\0')
 				snprintf(bad, sizeof bad, "%s", d);
@@ -413,7 +446,7 @@ test_plans(void)
 			printf("#   plan step: %s\n#   sql: %.200s\n", bad,
 			    nf_stats_sql(i));
 	}
-	ok(i >= 16, "all %zu statements checked", i);
+	ok(i >= 17, "all %zu statements checked", i);
 	sqlite3_close(db);
 }
 
@@ -481,6 +514,107 @@ test_complaint_rate(void)
 	nf_store_close(s);
 }
 
+/*
+ * Complaints whose recipient the reporter redacted and intake could not
+ * attribute (outcome "unattributed"): one each per message (token), in
+ * the total and the rate; per domain only when all the recipients the
+ * message reached are in one domain.  A message none of whose recipients
+ * shows as delivered adds one to the rate's base (the complaint proves
+ * one delivery), so the rate stays at most 100 %.
+ */
+static void
+test_unattributed(void)
+{
+	static const char *const r1[] = { "p@hot.example", "q@hot.example" };
+	static const char *const r2[] = { "r@one.example", "s@two.example" };
+	static const char *const r3[] = { "t@hot.example", "u@hot.example" };
+	static const char *const r4[] = { "w@hot.example", "x@hot.example" };
+	static const char *const r5[] = { "y@hot.example", "z@cold.example" };
+	static const char *const r6[] = { "v@hot.example" };
+	const struct nf_stats_row *d;
+	struct nf_store *s;
+	struct nf_stats st;
+	char err[512];
+
+	snprintf(path, sizeof path, "%s/unattr.db", dir);
+	if (nf_store_open(path, NF_STORE_CREATE, 1000, &s, err, sizeof err)) {
+		ok(0, "open: %s", err);
+		return;
+	}
+	/* U1: both delivered, in one domain; reported twice */
+	msg(s, "1unat1aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QU1", "n@shop.example",
+	    "news", T0 - 500, r1, NULL, 2);
+	/* U2: two domains: only in the total */
+	msg(s, "1unat2aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QU2", "n@shop.example",
+	    "news", T0 - 490, r2, NULL, 2);
+	/* U3: no delivery status known (pending), one domain */
+	msg(s, "1unat3aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QU3", "n@shop.example",
+	    "news", T0 - 480, r3, NULL, 2);
+	/* U4: a forged one (not authenticated): not counted */
+	msg(s, "1unat4aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QU4", "n@shop.example",
+	    "news", T0 - 470, r4, NULL, 2);
+	/* U5: z bounced, so the message reached only hot.example */
+	msg(s, "1unat5aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QU5", "n@shop.example",
+	    "news", T0 - 465, r5, NULL, 2);
+	/* a complaint that names its recipient, as before */
+	msg(s, "1unat6aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QU6", "n@shop.example",
+	    "news", T0 - 460, r6, NULL, 1);
+	dlv(s, "QU1", "p@hot.example", "sent", T0 - 450);
+	dlv(s, "QU1", "q@hot.example", "sent", T0 - 450);
+	dlv(s, "QU2", "r@one.example", "sent", T0 - 450);
+	dlv(s, "QU2", "s@two.example", "sent", T0 - 450);
+	dlv(s, "QU4", "w@hot.example", "sent", T0 - 450);
+	dlv(s, "QU5", "y@hot.example", "sent", T0 - 450);
+	dlv(s, "QU5", "z@cold.example", "bounced", T0 - 450);
+	dlv(s, "QU6", "v@hot.example", "sent", T0 - 450);
+	rep_blank(s, "1unat1aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, NULL,
+	    "unattributed", T0 - 300);
+	rep_blank(s, "1unat1aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, "",
+	    "unattributed", T0 - 290);
+	rep_blank(s, "1unat2aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, NULL,
+	    "unattributed", T0 - 280);
+	rep_blank(s, "1unat3aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, NULL,
+	    "unattributed", T0 - 270);
+	rep_blank(s, "1unat4aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0, NULL,
+	    "unauthenticated", T0 - 260);
+	rep_blank(s, "1unat5aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, NULL,
+	    "unattributed", T0 - 255);
+	rep(s, "1unat6aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, "v@hot.example",
+	    "feedback", "complaint", T0 - 250);
+
+	is_int(nf_store_stats(s, T0 - 3600, T0, 0, &st), NF_STORE_OK, "stats");
+	is_int(st.complaints_unattributed, 4, "4 complaints not attributed to "
+	    "a recipient (one per message; the forged one left out)");
+	is_int(st.complaints_unattributed_domain, 3, "3 of them in a domain "
+	    "(all the recipients their message reached in one domain)");
+	is_int(st.complaints, 5, "the complaint total: 1 named + 4 not "
+	    "attributed");
+	/* base: p q r s w y v delivered (7), plus one for U3, whose
+	 * recipients show no delivery */
+	is_int(st.reached, 8, "the rate's base: 7 delivered + 1 message "
+	    "proven delivered by its complaint");
+	ok(st.complaint_rate > 0.62 && st.complaint_rate < 0.63 &&
+	    st.complaint_flag, "complaint rate 5/8 (%f)", st.complaint_rate);
+	d = find(&st.domains, "hot.example");
+	ok(d != NULL, "hot.example listed");
+	if (d != NULL) {
+		is_int(d->unattributed, 3, "hot.example: U1, U3 and U5");
+		is_int(d->complaints, 4, "hot.example: 1 named + 3 not "
+		    "attributed");
+		is_int(d->reached, 6, "hot.example: 5 delivered + 1 for U3");
+		ok(d->complaint_rate > 0.66 && d->complaint_rate < 0.67,
+		    "hot.example: rate 4/6 (%f)", d->complaint_rate);
+	}
+	d = find(&st.domains, "one.example");
+	ok(d != NULL && d->complaints == 0 && d->unattributed == 0,
+	    "one.example: U2 is in no domain (its message reached two)");
+	d = find(&st.domains, "cold.example");
+	ok(d != NULL && d->complaints == 0 && d->unattributed == 0,
+	    "cold.example: the bounced recipient of U5 gets nothing");
+	nf_stats_free(&st);
+	nf_store_close(s);
+}
+
 int
 main(void)
 {
@@ -494,6 +628,7 @@ main(void)
 	test_figures();
 	test_plans();
 	test_complaint_rate();
+	test_unattributed();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);
