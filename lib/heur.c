@@ -303,6 +303,25 @@ lead_addr(const struct line *l, const char **addr, size_t *alen, const char **re
 	for (t = p; t < e && (*t == '>' || *t == '.' || *t == ')' || *t == '"' ||
 	    isspace((unsigned char)*t)); t++)
 		;
+	/* "name <mailbox>" where the name itself looks like an address (a
+	 * display name copied from the address, "a@example.org
+	 * <b@example.net>: ..."): the angle address is the mailbox (RFC 5322
+	 * name-addr), the first one only names it (the same address twice
+	 * changes nothing) */
+	if (t < e && *t == '<' && *alen > 0) {
+		size_t blen;
+		const char *b = nf_heur_find_addr(t + 1, e, &blen);
+
+		if (b == t + 1 && b + blen < e && b[blen] == '>' &&
+		    !(blen == *alen && strncasecmp(a, b, blen) == 0)) {
+			a = b;
+			*alen = blen;
+			p = b + blen;
+			for (t = p; t < e && (*t == '>' || *t == '.' || *t == ')' ||
+			    *t == '"' || isspace((unsigned char)*t)); t++)
+				;
+		}
+	}
 	tail = t == e;
 	for (i = 0; i < sizeof(leadins) / sizeof(leadins[0]); i++)
 		if (strcmp(lead, leadins[i]) == 0)
@@ -539,6 +558,50 @@ nf_heur_diag_any(const char *text, size_t len, size_t elen, struct nf_buf *out)
 		lines++;
 	}
 	return found;
+}
+
+/* Does s[0..n) hold the lower-case word w, in any case? */
+static int
+has_ci(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, w, k) == 0)
+			return 1;
+	return 0;
+}
+
+int
+nf_heur_diag_indented(const char *text, size_t len, size_t elen, struct nf_buf *out)
+{
+	const char *p = text, *end;
+	struct line l;
+	int lines = 0, listed = 0;
+
+	if (elen == NF_HEUR_ELEN || elen > len)
+		elen = nf_heur_error_len(text, len);
+	end = text + elen;
+	while (next_line(&p, end, &l) && lines < DIAG_MAX_LINES) {
+		size_t n = l.n;
+
+		if (blank(&l))
+			continue;
+		if (l.s[0] == ' ' || l.s[0] == '\t') {
+			if (listed) {
+				diag_add(out, l.s, l.n);
+				lines++;
+			}
+			continue;
+		}
+		if (lines > 0)
+			break;	/* the list ended */
+		while (n > 0 && isspace((unsigned char)l.s[n - 1]))
+			n--;
+		listed = n > 0 && l.s[n - 1] == ':' &&
+		    (has_ci(l.s, n, "address") || has_ci(l.s, n, "recipient"));
+	}
+	return lines > 0;
 }
 
 int

@@ -60,6 +60,15 @@ int nf_heur_diag_for(const char *text, size_t len, size_t elen, const char *addr
  * exists). */
 int nf_heur_diag_any(const char *text, size_t len, size_t elen, struct nf_buf *out);
 
+/* The indented lines listed under a lead-in of the error section that
+ * ends in a colon and speaks of addresses or recipients ("The following
+ * address(es) failed:"), joined into out:
+ * where a notice lists its failures that way but names no code and no
+ * known address there (a file or pipe delivery, a rewritten address), the
+ * reason is among them.  1 when any was found. */
+int nf_heur_diag_indented(const char *text, size_t len, size_t elen,
+    struct nf_buf *out);
+
 /* Value of header `name` (lower case, without colon) quoted at the start
  * of a line after the error section; 1 when found. */
 int nf_heur_quoted_header(const char *text, size_t len, size_t elen, const char *name,

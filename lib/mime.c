@@ -38,7 +38,6 @@ struct ent {
 	struct nf_mime_part p;
 	int in_body;
 	int multipart;		/* multipart with a boundary */
-	int closed;		/* multipart after its close delimiter */
 	int container;		/* message/rfc822 or rfc822-headers: child parsed */
 	int skip;		/* the handler wants no body lines */
 	int digest;		/* multipart/digest: default child type */
@@ -517,8 +516,8 @@ body_line(struct nf_mime *m, struct ent *e, const char *l, size_t n)
 {
 	size_t i;
 
-	if (e->closed || e->skip)
-		return 0;	/* epilogue, or unwanted */
+	if (e->skip)
+		return 0;	/* unwanted */
 	if (e->p.enc == NF_MIME_QP) {
 		size_t end = n;
 		int soft = 0;
@@ -901,10 +900,12 @@ line_in(struct nf_mime *m, const char *l, size_t n)
 				return m->stop;
 		e = &m->ents[b];
 		if (close) {
-			e->closed = 1;
+			/* what follows is the epilogue: passed on marked as such
+			 * (a second report appended after it is still read) */
+			e->p.epilogue = 1;
 			return 0;
 		}
-		e->closed = 0;
+		e->p.epilogue = 0;
 		push_child(m, e->digest ? "message/rfc822" : "text/plain", 0);
 		return 0;
 	}

@@ -11,7 +11,9 @@
  *
  * Understood: multipart types (nested, any boundary), message/rfc822 and
  * message/global (the enclosed message is parsed as an entity of its own),
- * text/rfc822-headers (its body is parsed as a header block),
+ * text/rfc822-headers (its body is parsed as a header block), the
+ * preamble and epilogue of a multipart (body lines of the multipart
+ * entity itself; `epilogue` tells which),
  * quoted-printable and base64 bodies, LF, CRLF and bare-CR line ends, and
  * text charsets (body lines of text parts reach the handler in UTF-8,
  * converted with iconv; bytes iconv cannot convert are replaced by '?').
@@ -38,6 +40,9 @@ struct nf_mime_part {
 	unsigned index;		/* entities seen before this one, in order */
 	int enc;		/* enum nf_mime_enc */
 	int headers_only;	/* a text/rfc822-headers block */
+	int epilogue;		/* multipart: its lines now come after its close
+				 * delimiter (the epilogue), not before its first
+				 * part (the preamble) */
 	char type[64];		/* lower case, e.g. "text/plain" */
 	char charset[40];	/* lower case, "" when none */
 	char report_type[40];	/* report-type= of multipart/report, lower case */

@@ -2,7 +2,8 @@
  * report.c - from a pushed message to per-recipient results (see report.h).
  *
  * Data flow: mime.c turns bytes into events; this file routes them: the
- * report's own headers, message/delivery-status lines to dsn.c,
+ * report's own headers, message/delivery-status lines (and the epilogue
+ * of a multipart/report, where a second report may be appended) to dsn.c,
  * message/feedback-report lines to arf.c, the first returned message's
  * headers (token, Message-ID), and the human-readable text (bounded) for
  * heur.c.  nf_report_finish() decides the kind (ARF, DSN, auto-reply,
@@ -331,6 +332,16 @@ on_event(void *ctx, int ev, const struct nf_mime_part *p, const char *name,
 			return NF_MIME_SKIP;
 		break;
 	case NF_MIME_LINE:
+		if (p->epilogue) {
+			/* after the close delimiter of the report itself: a
+			 * second report appended there (mailboxes concatenated,
+			 * a relay adding its own) still has its status fields
+			 * read; other epilogues say nothing */
+			if (p->depth == 0 && r->multipart_report &&
+			    nf_dsn_line(&r->dsn, v, len) < 0)
+				r->nomem = 1;
+			break;
+		}
 		/* what the part's lines are for is worked out at its first line
 		 * (its type is final once its body began), not per line */
 		if (r->line_part != (long)p->index) {
@@ -1072,7 +1083,8 @@ from_returned_to(struct nf_report *r)
 		nf_heur_addr_copy(addr, f, alen);
 		if (!excluded(r, addr, 1)) {
 			nf_buf_init(&diag, 2048);
-			nf_heur_diag_any(text, tlen, r->elen, &diag);
+			if (!nf_heur_diag_any(text, tlen, r->elen, &diag))
+				nf_heur_diag_indented(text, tlen, r->elen, &diag);
 			heur_found(r, addr, nf_buf_cstr(&diag));
 			nf_buf_free(&diag);
 		}
@@ -1119,6 +1131,8 @@ from_heuristics(struct nf_report *r)
 			nf_buf_reset(&diag);
 			if (!nf_heur_diag_for(text, tlen, r->elen, addr, &diag) || !diag.len)
 				nf_heur_diag_any(text, tlen, r->elen, &diag);
+			if (diag.len == 0)
+				nf_heur_diag_indented(text, tlen, r->elen, &diag);
 			heur_found(r, addr, nf_buf_cstr(&diag));
 			s = f + alen;
 		}

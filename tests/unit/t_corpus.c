@@ -22,9 +22,9 @@
 #include "tap.h"
 
 /* floors: a little under the measured scores (see the diagnostics) */
-#define FLOOR_RECALL 0.988
-#define FLOOR_REASON 0.940
-#define FLOOR_HARD 0.968
+#define FLOOR_RECALL 0.991
+#define FLOOR_REASON 0.943
+#define FLOOR_HARD 0.972
 #define FLOOR_STATUS 0.985
 
 struct label {

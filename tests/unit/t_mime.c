@@ -28,7 +28,8 @@ record(void *ctx, int ev, const struct nf_mime_part *p, const char *name,
 		nf_buf_printf(b, "B%u:%s/%u|", p->depth, p->type, p->in_message);
 		break;
 	case NF_MIME_LINE:
-		nf_buf_printf(b, "L%u:%.*s|", p->depth, (int)len, v);
+		/* P: a line of a multipart's epilogue, L: any other */
+		nf_buf_printf(b, "%c%u:%.*s|", p->epilogue ? 'P' : 'L', p->depth, (int)len, v);
 		break;
 	case NF_MIME_END:
 		nf_buf_printf(b, "E%u|", p->depth);
@@ -119,7 +120,14 @@ main(void)
 		  "--b1\nContent-Type: text/html\n\n<p>\n--b1--\nepi\n",
 		  "H0:Content-Type=multipart/mixed; boundary=\"b1\"|B0:multipart/mixed/0|"
 		  "L0:pre|B1:text/plain/0|L1:one|E1|H1:Content-Type=text/html|B1:text/html/0|"
-		  "L1:<p>|E1|E0|" },
+		  "L1:<p>|E1|P0:epi|E0|" },
+		{ "epilogue of a nested multipart, then the outer one's",
+		  "Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\n"
+		  "Content-Type: multipart/alternative; boundary=\"i\"\n\n--i\n\na\n--i--\n"
+		  "inner epi\n--o--\nouter epi\n",
+		  "H0:Content-Type=multipart/mixed; boundary=\"o\"|B0:multipart/mixed/0|"
+		  "H1:Content-Type=multipart/alternative; boundary=\"i\"|B1:multipart/alternative/0|"
+		  "B2:text/plain/0|L2:a|E2|P1:inner epi|E1|P0:outer epi|E0|" },
 		{ "nested rfc822",
 		  "Content-Type: multipart/report; boundary=b\n\n--b\n"
 		  "Content-Type: message/rfc822\n\nTo: z\nMessage-ID: <1@x>\n\nbody\n--b--\n",
