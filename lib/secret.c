@@ -13,12 +13,23 @@
  * heap block owned by the struct, is wiped with OPENSSL_cleanse on free and
  * on every error path, and never appears in a message.  Thread-safe: no
  * shared state; a loaded secret is read-only and may be shared by threads.
+ *
+ * Each secret also holds an HMAC-SHA256 context keyed once at load:
+ * HMAC() looks the MAC and the digest up in libcrypto's provider store on
+ * every call (OpenSSL 3), which cost more than the hashing itself; callers
+ * of nf_secret_hmac_sha256() get a copy of the keyed context instead (the
+ * original is only read, so threads may share the secret).  The context
+ * holds the key (pads) and is freed with the secret, which OpenSSL
+ * cleanses.
  */
 #include "secret.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +37,7 @@
 #include <unistd.h>
 
 struct nf_secret {
+	EVP_MAC_CTX *hmac;	/* HMAC-SHA256 keyed with key[]; read-only */
 	size_t len;
 	unsigned char key[];
 };
@@ -75,6 +87,30 @@ secret_read_all(int fd, unsigned char *p, size_t max)
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
+}
+
+/* A context for HMAC-SHA256 keyed with key, or NULL. */
+static EVP_MAC_CTX *
+secret_hmac_new(const unsigned char *key, size_t len)
+{
+	EVP_MAC *mac;
+	EVP_MAC_CTX *c;
+	OSSL_PARAM p[2];
+
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return NULL;
+	c = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);	/* the context keeps its own reference */
+	if (c == NULL)
+		return NULL;
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(c, key, len, p) != 1) {
+		EVP_MAC_CTX_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 /*
@@ -186,6 +222,11 @@ nf_secret_load(const char *path, struct nf_secret **out, struct nf_buf *err)
 	memcpy(s->key, tmp, len);
 	OPENSSL_cleanse(tmp, room);
 	free(tmp);
+	if ((s->hmac = secret_hmac_new(s->key, s->len)) == NULL) {
+		nf_secret_free(s);
+		return secret_fail(err, "secret file %s: libcrypto cannot set up "
+		    "HMAC-SHA256 (is OpenSSL's default provider available?)", path);
+	}
 	*out = s;
 	return 0;
 }
@@ -195,6 +236,7 @@ nf_secret_free(struct nf_secret *s)
 {
 	if (s == NULL)
 		return;
+	EVP_MAC_CTX_free(s->hmac);
 	OPENSSL_cleanse(s->key, s->len);
 	free(s);
 }
@@ -204,4 +246,23 @@ nf_secret_key(const struct nf_secret *s, size_t *len)
 {
 	*len = s->len;
 	return s->key;
+}
+
+int
+nf_secret_hmac_sha256(const struct nf_secret *s, const void *msg, size_t len,
+    unsigned char out[NF_SECRET_HMAC_LEN])
+{
+	EVP_MAC_CTX *c;
+	size_t n = 0;
+	int ok;
+
+	if (s == NULL || s->hmac == NULL || (c = EVP_MAC_CTX_dup(s->hmac)) == NULL)
+		return -1;
+	ok = EVP_MAC_update(c, msg, len) == 1 &&
+	    EVP_MAC_final(c, out, &n, NF_SECRET_HMAC_LEN) == 1 &&
+	    n == NF_SECRET_HMAC_LEN;
+	EVP_MAC_CTX_free(c);
+	if (!ok)
+		OPENSSL_cleanse(out, NF_SECRET_HMAC_LEN);
+	return ok ? 0 : -1;
 }

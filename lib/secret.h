@@ -32,4 +32,16 @@ void nf_secret_free(struct nf_secret *s);
 /* The key bytes (not NUL-terminated) and their count, for HMAC users. */
 const unsigned char *nf_secret_key(const struct nf_secret *s, size_t *len);
 
+#define NF_SECRET_HMAC_LEN 32	/* HMAC-SHA256 */
+
+/*
+ * HMAC-SHA256 of msg under the key, into out (NF_SECRET_HMAC_LEN bytes):
+ * the same bytes as HMAC(EVP_sha256(), key, ...), from a keyed context
+ * prepared once at load (a copy of it per call), so no call looks up the
+ * MAC or the digest again.  Thread-safe.  Returns 0, or -1 when libcrypto
+ * fails (out holds nothing then).
+ */
+int nf_secret_hmac_sha256(const struct nf_secret *s, const void *msg,
+    size_t len, unsigned char out[NF_SECRET_HMAC_LEN]);
+
 #endif

@@ -56,6 +56,29 @@
 #define NF_MMAP_BYTES 0LL
 #endif
 
+/*
+ * WAL: checkpoint every NF_WAL_PAGES pages (SQLite's default is 1000)
+ * and cut the -wal file back to NF_WAL_LIMIT bytes when it restarts.  The
+ * daemon's writer commits a group of messages at a time and rewrites the
+ * same index pages group after group; a checkpoint copies each changed
+ * page once however often it changed, so checkpointing a fourth as often
+ * copies fewer pages.  Measured (bench/bench-postfix.sh, 5,000 tagged and
+ * recorded messages): the daemon wrote 56 MB instead of 64 MB (-13 %);
+ * the writer thread's CPU moved by 2-4 us/msg, within the noise.  Bound:
+ * with 4 KiB pages the -wal file reaches about NF_WAL_PAGES x 4 KiB
+ * (16 MiB) plus one commit group before a checkpoint (17.8 MB seen at
+ * peak in that run, 7.6 MB with the default), and once a checkpoint has
+ * let it restart it is cut back to NF_WAL_LIMIT, so a burst does not leave
+ * a bigger file behind.  Only a reader holding one snapshot for a long time
+ * (a long notifilterctl export) keeps it growing, with any setting.
+ */
+#ifndef NF_WAL_PAGES
+#define NF_WAL_PAGES 4000
+#endif
+#ifndef NF_WAL_LIMIT
+#define NF_WAL_LIMIT (24LL * 1024 * 1024)
+#endif
+
 /* ---- schema -------------------------------------------------------------- */
 
 static const char schema_v1[] =
@@ -589,7 +612,7 @@ fail:
 static int
 tune(struct nf_store *s, int writable)
 {
-	char sql[256];
+	char sql[384];
 	char *msg = NULL;
 	int rc;
 
@@ -607,8 +630,9 @@ tune(struct nf_store *s, int writable)
 	snprintf(sql, sizeof sql, "PRAGMA synchronous = NORMAL; "
 	    "PRAGMA secure_delete = ON; "
 	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
-	    "PRAGMA cache_size = -%d; PRAGMA mmap_size = %lld",
-	    NF_CACHE_KIB, NF_MMAP_BYTES);
+	    "PRAGMA cache_size = -%d; PRAGMA mmap_size = %lld; "
+	    "PRAGMA wal_autocheckpoint = %d; PRAGMA journal_size_limit = %lld",
+	    NF_CACHE_KIB, NF_MMAP_BYTES, NF_WAL_PAGES, NF_WAL_LIMIT);
 	rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK)
 		goto fail;

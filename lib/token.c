@@ -7,7 +7,8 @@
  * secret.c holds it).  Output is never truncated: a buffer that is too small
  * is an error.  Untrusted text (tokens and addresses from bounce reports) is
  * only read up to the length the format allows.  Thread-safe: no mutable
- * state; HMAC() and RAND_bytes() are thread-safe in OpenSSL >= 1.1.
+ * state; the keyed HMAC context of a secret is only copied (secret.c), and
+ * RAND_bytes() is thread-safe in OpenSSL >= 1.1.
  *
  * Why the format is what it is:
  *
@@ -46,8 +47,6 @@
 #include "token.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <string.h>
 #include <strings.h>
@@ -136,24 +135,24 @@ b32_decode(const char *in, size_t nchars, unsigned char *out)
 	return 0;
 }
 
-/* HMAC over label | version | msgid | day, truncated to TOKEN_MAC bytes. */
+/*
+ * HMAC over label | version | msgid | day, truncated to TOKEN_MAC bytes
+ * (secret.c keeps the keyed context: no lookup of HMAC or SHA-256 per token).
+ */
 static int
 token_mac(const struct nf_secret *s, char version, const unsigned char *payload,
     unsigned char mac[TOKEN_MAC])
 {
 	unsigned char msg[sizeof(TOKEN_LABEL) - 1 + 1 + TOKEN_MSGID + TOKEN_DAY];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	const unsigned char *key;
-	size_t keylen, off = 0;
+	unsigned char md[NF_SECRET_HMAC_LEN];
+	size_t off = 0;
 
+	_Static_assert(TOKEN_MAC <= NF_SECRET_HMAC_LEN, "MAC fits the digest");
 	memcpy(msg, TOKEN_LABEL, sizeof(TOKEN_LABEL) - 1);
 	off += sizeof(TOKEN_LABEL) - 1;
 	msg[off++] = (unsigned char)version;
 	memcpy(msg + off, payload, TOKEN_MSGID + TOKEN_DAY);
-	key = nf_secret_key(s, &keylen);
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg, sizeof(msg), md, &mdlen) == NULL ||
-	    mdlen < TOKEN_MAC)
+	if (nf_secret_hmac_sha256(s, msg, sizeof(msg), md) != 0)
 		return -1;
 	memcpy(mac, md, TOKEN_MAC);
 	OPENSSL_cleanse(md, sizeof(md));

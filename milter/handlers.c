@@ -443,6 +443,55 @@ eom_header_facts(struct nf_msg *m, const char *qid, int monitor)
 }
 
 /*
+ * RequestDSN: remove each allowed recipient whose client gave no NOTIFY
+ * and add it back with NOTIFY=SUCCESS,FAILURE,DELAY and ORCPT (one pair of
+ * edits per distinct spelling).  0, or -1 with *what naming the edit the
+ * MTA refused.
+ */
+static int
+dsn_readd(SMFICTX *ctx, struct nf_msg *m, const char **what)
+{
+	const char *qid = m->qid[0] ? m->qid : "NOQUEUE";
+	size_t i;
+
+	for (i = 0; i < m->nrcpt; i++) {
+		struct nf_rcpt *r = &m->rcpt[i];
+		const struct nf_rcpt *first = r;
+		char args[NF_TAG_ARGS_MAX];
+
+		if (r->action != NF_ACT_ALLOWED)
+			continue;
+		if (r->repeat) {
+			/* the same address again: once is enough, unless
+			 * the MTA holds it under another spelling */
+			first = nf_msg_find(m, r->key, r->hash);
+			if (first == NULL || strcmp(first->arg, r->arg) == 0)
+				continue;
+		}
+		if (first->client_notify)
+			continue;	/* the client's own choice stays */
+		if (nf_tag_dsn_args(r->arg, first->client_orcpt, args,
+		    sizeof(args)) != 0) {
+			char masked[NF_LOG_MASK_MAX];
+
+			nf_warn("%s: recipient %s too long to re-add with DSN "
+			    "parameters: left as it is", qid,
+			    nf_log_mask(r->arg, masked, sizeof(masked)));
+			continue;
+		}
+		*what = "remove a recipient to re-add it with NOTIFY";
+		if (smfi_delrcpt(ctx, r->arg) != MI_SUCCESS)
+			return -1;
+		*what = "re-add a recipient with NOTIFY (smfi_addrcpt_par, "
+		    "Postfix >= 3.0)";
+		if (smfi_addrcpt_par(ctx, r->arg, args) != MI_SUCCESS)
+			return -1;
+		r->dsn_readded = 1;
+	}
+	return 0;
+}
+
+/*
  * Tag the message (see the contract at the top).  Returns 0, or -1 when
  * it must be tempfailed (logged here); then m->record is 0.
  */
@@ -477,61 +526,36 @@ eom_tag(SMFICTX *ctx, struct nf_msg *m)
 	}
 	if (monitor)
 		return 0;	/* decide and record; change nothing */
+	/*
+	 * Order: the same edits, in the order cheapest for Postfix's cleanup.
+	 * Recipients first: smfi_delrcpt reads the queue file from its start,
+	 * shortest before anything is appended to it, and cleanup's rewrite
+	 * client keeps its last answer, which is for the re-added address
+	 * when the To: header names it (notifications: one recipient), so
+	 * the re-add costs no trivial-rewrite round trip (measured: one
+	 * request fewer per message).  Then the sender, then the headers.
+	 */
+	if (m->record && conf->request_dsn && dsn_readd(ctx, m, &what) != 0)
+		goto refused;
 	if (m->record) {
 		char from[NF_TOKEN_VERP_MAX + 3];
 
-		what = "remove an X-Notifilter-ID header the application wrote";
-		if (del_copies(ctx, m, NF_HDR_ID) != 0)
-			goto refused;
-		what = "add the X-Notifilter-ID header";
-		if (smfi_addheader(ctx, (char *)"X-Notifilter-ID", m->token) !=
-		    MI_SUCCESS)
-			goto refused;
 		snprintf(from, sizeof(from), "<%s>", m->verp);
 		what = "change the envelope sender (smfi_chgfrom)";
 		if (smfi_chgfrom(ctx, from, NULL) != MI_SUCCESS)
+			goto refused;
+		what = "remove an X-Notifilter-ID header the application wrote";
+		if (del_copies(ctx, m, NF_HDR_ID) != 0)
 			goto refused;
 	}
 	what = "remove a control header";
 	for (k = NF_HDR_FIRST_CONTROL; k <= NF_HDR_LAST_CONTROL; k++)
 		if (del_copies(ctx, m, (enum nf_hdr_id)k) != 0)
 			goto refused;
-	if (!m->record || !conf->request_dsn)
-		return 0;
-	for (i = 0; i < m->nrcpt; i++) {
-		struct nf_rcpt *r = &m->rcpt[i];
-		const struct nf_rcpt *first = r;
-		char args[NF_TAG_ARGS_MAX];
-
-		if (r->action != NF_ACT_ALLOWED)
-			continue;
-		if (r->repeat) {
-			/* the same address again: once is enough, unless
-			 * the MTA holds it under another spelling */
-			first = nf_msg_find(m, r->key, r->hash);
-			if (first == NULL || strcmp(first->arg, r->arg) == 0)
-				continue;
-		}
-		if (first->client_notify)
-			continue;	/* the client's own choice stays */
-		if (nf_tag_dsn_args(r->arg, first->client_orcpt, args,
-		    sizeof(args)) != 0) {
-			char masked[NF_LOG_MASK_MAX];
-
-			nf_warn("%s: recipient %s too long to re-add with DSN "
-			    "parameters: left as it is", qid,
-			    nf_log_mask(r->arg, masked, sizeof(masked)));
-			continue;
-		}
-		what = "remove a recipient to re-add it with NOTIFY";
-		if (smfi_delrcpt(ctx, r->arg) != MI_SUCCESS)
-			goto refused;
-		what = "re-add a recipient with NOTIFY (smfi_addrcpt_par, "
-		    "Postfix >= 3.0)";
-		if (smfi_addrcpt_par(ctx, r->arg, args) != MI_SUCCESS)
-			goto refused;
-		r->dsn_readded = 1;
-	}
+	what = "add the X-Notifilter-ID header";
+	if (m->record && smfi_addheader(ctx, (char *)"X-Notifilter-ID",
+	    m->token) != MI_SUCCESS)
+		goto refused;
 	return 0;
 refused:
 	nf_err("%s: the MTA refused to %s: tempfailing the message", qid, what);

@@ -193,10 +193,10 @@ TOK=$(sed -n 's/^token=\(1[a-z2-7]*\)$/\1/p' "$T/tag.lua.out" | head -1)
 check '[ ${#TOK} -eq 33 ]' "tag: token seen in X-Notifilter-ID ($TOK)"
 # h: X-Notifilter-ID; e: sender; m x4: 2 categories, fallback, phone;
 # - 2: ok@ removed and re-added with NOTIFY (granted@ kept the client's)
-ops_are tag.lua QTAG1 hemmmm-2 "tag, SMTP: edits at EOM"
+ops_are tag.lua QTAG1 -2emmmmh "tag, SMTP: edits at EOM"
 check 'grep -q "cmd e, len 66" "$T/tag.lua.out"' \
 	"tag: chgfrom carries <nfbounce+TOKEN@bounces.example.test> (66 bytes with NUL)"
-ops_are tag.lua QTAG2 hem-2 "tag, nonsmtp: edits at EOM"
+ops_are tag.lua QTAG2 -2emh "tag, nonsmtp: edits at EOM"
 ops_are tag.lua other "" "tag: other sender: no edits"
 # erasure: a suppressed contact erased while the daemon runs stays refused
 # (the daemon derives the erasure key from SecretFile, as notifilterctl does)
