@@ -226,6 +226,20 @@ nf_chan_url_escape(struct nf_buf *b, const char *s)
 }
 
 int
+nf_chan_url_with_key(struct nf_buf *out, const char *tmpl, const char *key)
+{
+	const char *p;
+
+	while ((p = strstr(tmpl, "{key}")) != NULL) {
+		if (nf_buf_append(out, tmpl, (size_t)(p - tmpl)) != NF_BUF_OK ||
+		    nf_chan_url_escape(out, key ? key : "") != NF_BUF_OK)
+			return -1;
+		tmpl = p + 5;
+	}
+	return nf_buf_puts(out, tmpl) == NF_BUF_OK ? 0 : -1;
+}
+
+int
 nf_chan_form_add(struct nf_buf *b, const char *name, const char *value)
 {
 	int rc = NF_BUF_OK;

@@ -131,6 +131,12 @@ int nf_chan_set_id(struct nf_chan_result *res, const char *id);
 int nf_chan_form_add(struct nf_buf *b, const char *name, const char *value);
 /* Append `s` percent-encoded (RFC 3986 unreserved kept). */
 int nf_chan_url_escape(struct nf_buf *b, const char *s);
+/* Append the URL template `tmpl` with every "{key}" replaced by `key`
+ * (NULL: empty) percent-encoded: kannel's dlr_url, twilio's
+ * status_callback, and the receipt reader that must rebuild the latter.
+ * 0, or -1 when the buffer's limit was reached. */
+int nf_chan_url_with_key(struct nf_buf *out, const char *tmpl,
+    const char *key);
 
 /* base + path, with one '/' between; base must be http:// or https://.
  * 0 ok; -1 with a reason in err. */

@@ -411,21 +411,6 @@ sig_equal(const char *a, const char *b)
 	return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
 }
 
-/* The status_callback template with {key} filled in as twilio.c sends it. */
-static int
-twilio_callback_url(struct nf_buf *out, const char *tmpl, const char *key)
-{
-	const char *p;
-
-	while ((p = strstr(tmpl, "{key}")) != NULL) {
-		if (nf_buf_append(out, tmpl, (size_t)(p - tmpl)) != NF_BUF_OK ||
-		    nf_chan_url_escape(out, key ? key : "") != NF_BUF_OK)
-			return -1;
-		tmpl = p + 5;
-	}
-	return nf_buf_puts(out, tmpl) == NF_BUF_OK ? 0 : -1;
-}
-
 static int
 twilio_verify(const struct nf_dlr_keys *k, const struct nf_dlr_req *q,
     const char *key)
@@ -440,7 +425,7 @@ twilio_verify(const struct nf_dlr_keys *k, const struct nf_dlr_req *q,
 	for (i = 0; i < k->ntw && !ok; i++) {
 		if (k->tw[i].callback != NULL) {
 			nf_buf_reset(&url);
-			if (twilio_callback_url(&url, k->tw[i].callback, key) == 0 &&
+			if (nf_chan_url_with_key(&url, k->tw[i].callback, key) == 0 &&
 			    nf_dlr_twilio_sign(k->tw[i].token, nf_buf_cstr(&url), q->body,
 			    q->body_len, sig, sizeof(sig)) == 0 && sig_equal(sig, q->twilio_sig))
 				ok = 1;

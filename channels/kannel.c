@@ -103,21 +103,6 @@ kannel_close(struct nf_channel *ch)
 	ch->priv = NULL;
 }
 
-/* dlr_url with every "{key}" replaced by the escaped idempotency key */
-static int
-kannel_dlr_url(struct nf_buf *out, const char *tmpl, const char *key)
-{
-	const char *p;
-
-	while ((p = strstr(tmpl, "{key}")) != NULL) {
-		if (nf_buf_append(out, tmpl, (size_t)(p - tmpl)) != NF_BUF_OK ||
-		    nf_chan_url_escape(out, key) != NF_BUF_OK)
-			return -1;
-		tmpl = p + 5;
-	}
-	return nf_buf_puts(out, tmpl) == NF_BUF_OK ? 0 : -1;
-}
-
 static void
 kannel_send(const struct nf_channel *ch, struct nf_http *h,
     const struct nf_chan_msg *m, struct nf_chan_result *res)
@@ -155,7 +140,7 @@ kannel_send(const struct nf_channel *ch, struct nf_http *h,
 		q.headers[nh++] = h_from;
 	q.headers[nh++] = h_coding;
 	if (k->dlr_url != NULL) {
-		if (kannel_dlr_url(&dlr, k->dlr_url, m->idempotency_key) != 0 ||
+		if (nf_chan_url_with_key(&dlr, k->dlr_url, m->idempotency_key) != 0 ||
 		    nf_buf_printf(&hdlr, "X-Kannel-DLR-Url: %s", nf_buf_cstr(&dlr)) != NF_BUF_OK) {
 			nf_chan_answer(res, NULL, "not sent: dlr_url too long");
 			goto out;

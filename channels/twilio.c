@@ -180,21 +180,6 @@ twilio_read_answer(const struct nf_http_resp *r, const char *const *secrets,
 	json_decref(root);
 }
 
-/* status_callback with every "{key}" replaced by the escaped key */
-static int
-twilio_callback(struct nf_buf *out, const char *tmpl, const char *key)
-{
-	const char *p;
-
-	while ((p = strstr(tmpl, "{key}")) != NULL) {
-		if (nf_buf_append(out, tmpl, (size_t)(p - tmpl)) != NF_BUF_OK ||
-		    nf_chan_url_escape(out, key) != NF_BUF_OK)
-			return -1;
-		tmpl = p + 5;
-	}
-	return nf_buf_puts(out, tmpl) == NF_BUF_OK ? 0 : -1;
-}
-
 static void
 twilio_send(const struct nf_channel *ch, struct nf_http *h,
     const struct nf_chan_msg *m, struct nf_chan_result *res)
@@ -222,7 +207,7 @@ twilio_send(const struct nf_channel *ch, struct nf_http *h,
 		goto out;
 	}
 	if (t->callback != NULL &&
-	    (twilio_callback(&cb, t->callback, m->idempotency_key) != 0 ||
+	    (nf_chan_url_with_key(&cb, t->callback, m->idempotency_key) != 0 ||
 	    nf_chan_form_add(&form, "StatusCallback", nf_buf_cstr(&cb)) != NF_BUF_OK)) {
 		nf_chan_answer(res, NULL, "not sent: status_callback too long");
 		goto out;
