@@ -5,6 +5,13 @@
 #   none        no milter
 #   null        bench/nullmilter: walks the same milter protocol steps as
 #               notifilter and does nothing (the floor for any milter)
+#   edits       bench/nullmilter -e: the same, plus the edits tagging
+#               requires of any implementation, made at end of message as
+#               notifilter makes them (recipients re-added with NOTIFY and
+#               ORCPT, a new VERP sender per message, X-Notifilter-ID) and
+#               nothing else: no policy, token MAC, store or log follower.
+#               null -> edits is what Postfix spends on the edits the issue
+#               asks for; edits -> notifilter is notifilter's own work
 #   policy      notifilter with policy only (the foundation's measure): the
 #               same store and Senders, no BounceDomain/SecretFile/MailLog,
 #               so it decides and records but does not tag
@@ -49,8 +56,8 @@
 #
 # env: N (5000) SESSIONS (20) SIZE (512 bytes) REPEATS (3)
 #      RSS_SESSIONS (100) RSS_N (3000) RSS_GOAL_MB (30)
-#      MODES ("none null policy notifilter opendkim") CONTACTS (10000)
-#      SMTPD_PORT (first of 4, default 10525) SINK_PORT (10535)
+#      MODES ("none null edits policy notifilter opendkim") CONTACTS (10000)
+#      SMTPD_PORT (first of 6, default 10525) SINK_PORT (10535)
 #      CHECK_PORT (10536) OUT (result file; default bench/out/ in the build
 #      tree).  N=500 REPEATS=1 is a quick smoke run.
 #      CPU_DETAIL=1 adds each Postfix program's CPU per message;
@@ -64,7 +71,7 @@ set -u
 N=${N:-5000} S=${SESSIONS:-20} SIZE=${SIZE:-512} R=${REPEATS:-3}
 RSS_S=${RSS_SESSIONS:-100} RSS_N=${RSS_N:-3000} RSS_GOAL_MB=${RSS_GOAL_MB:-30}
 BD=bounces.example.test
-MODES=${MODES:-none null policy notifilter opendkim}
+MODES=${MODES:-none null edits policy notifilter opendkim}
 CONTACTS=${CONTACTS:-10000}
 BASE=${SMTPD_PORT:-10525} SINK=${SINK_PORT:-10535} CHECK=${CHECK_PORT:-10536}
 NULLMILTER=${NULLMILTER:-$top_builddir/bench/nullmilter}
@@ -81,16 +88,16 @@ command -v smtp-source >/dev/null || die "smtp-source missing (package postfix)"
 for m in $MODES; do
 	case $m in
 	none) ;;
-	null) [ -x "$NULLMILTER" ] || die "$NULLMILTER not built (make bench/nullmilter)" ;;
+	null|edits) [ -x "$NULLMILTER" ] || die "$NULLMILTER not built (make bench/nullmilter)" ;;
 	notifilter|policy) [ -x "$NOTIFILTER" ] && [ -x "$NOTIFILTERCTL" ] ||
 		die "notifilter/notifilterctl not built (make notifilter notifilterctl)" ;;
 	opendkim) command -v opendkim >/dev/null && command -v opendkim-genkey >/dev/null ||
 		die "opendkim missing (apt-get install opendkim opendkim-tools)" ;;
-	*) die "unknown mode '$m' (none null policy notifilter opendkim)" ;;
+	*) die "unknown mode '$m' (none null edits policy notifilter opendkim)" ;;
 	esac
 done
 
-nf_ports_free "$BASE" $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) $((BASE + 4)) "$SINK" "$CHECK" ||
+nf_ports_free "$BASE" $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) $((BASE + 4)) $((BASE + 5)) "$SINK" "$CHECK" ||
 	die "set SMTPD_PORT / SINK_PORT / CHECK_PORT to free ports"
 NF_KEEP_ON_FAIL=0
 nf_init bench
@@ -99,7 +106,7 @@ mkdir -p "$RUN" && chmod 755 "$RUN"
 port_of() { # mode -> its smtpd port
 	case $1 in none) echo "$BASE" ;; null) echo $((BASE + 1)) ;;
 	notifilter) echo $((BASE + 2)) ;; opendkim) echo $((BASE + 3)) ;;
-	policy) echo $((BASE + 4)) ;; esac
+	policy) echo $((BASE + 4)) ;; edits) echo $((BASE + 5)) ;; esac
 }
 log() { echo "$*" | tee -a "$OUT"; }
 
@@ -114,7 +121,7 @@ log "# calibration: 1 spin ${t1}s, 2 parallel ${t2}s -> effective cores $(awk -v
 # ---- Postfix first (MailLog follows its maillog_file), then the milters ------
 sock_of() { # mode -> milter socket
 	case $1 in null) echo "$RUN/null.sock" ;; notifilter) echo "$RUN/notifilter.sock" ;;
-	policy) echo "$RUN/policy.sock" ;;
+	policy) echo "$RUN/policy.sock" ;; edits) echo "$RUN/edits.sock" ;;
 	opendkim) echo "$RUN/odk/opendkim.sock" ;; esac
 }
 listeners="$BASE"
@@ -141,6 +148,10 @@ for m in $MODES; do
 		nf_spawn nullmilter "$NULLMILTER" -p "unix:$RUN/null.sock" -m 000
 		MPID[null]=$NF_LAST_PID
 		nf_wait 10 test -S "$RUN/null.sock" || die "nullmilter did not start: $(cat "$NF_D/nullmilter.log")" ;;
+	edits)
+		nf_spawn edits "$NULLMILTER" -p "unix:$RUN/edits.sock" -m 000 -e "$BD"
+		MPID[edits]=$NF_LAST_PID
+		nf_wait 10 test -S "$RUN/edits.sock" || die "nullmilter -e did not start: $(cat "$NF_D/edits.log")" ;;
 	notifilter)
 		head -c 32 /dev/urandom >"$NF_D/secret" && chmod 600 "$NF_D/secret"
 		cat >"$NF_D/notifilter.conf" <<EOF
@@ -228,6 +239,12 @@ for m in $MODES; do
 			grep -q '^X-Rcpt-Args: <probe-notifilter@check.example.test>.*NOTIFY=SUCCESS,FAILURE,DELAY' "$f" ||
 			die "notifilter does not tag (VERP sender, X-Notifilter-ID, NOTIFY) - see $f: $(head -3 "$f")"
 		log "# check notifilter: suppressed recipient refused; allowed one delivered with VERP sender, X-Notifilter-ID, NOTIFY" ;;
+	edits)	# no policy: both recipients pass, both re-added
+		[ -n "$f" ] && grep -Eq "^X-Mail-Args: <bounce\+1[a-z2-7]{32}@$BD>" "$f" &&
+			grep -Eq '^X-Notifilter-ID: 1[a-z2-7]{32}$' "$f" &&
+			grep -q '^X-Rcpt-Args: <probe-edits@check.example.test>.*NOTIFY=SUCCESS,FAILURE,DELAY' "$f" ||
+			die "nullmilter -e does not make the edits (VERP sender, X-Notifilter-ID, NOTIFY) - see ${f:-no file}: $out"
+		log "# check edits: delivered with VERP sender, X-Notifilter-ID, NOTIFY and ORCPT" ;;
 	policy)
 		[[ $out == *"RCPT blocked1@dest.example.test 550 "* ]] && [ -n "$f" ] ||
 			die "notifilter (policy) is not in the path: $out"
@@ -458,6 +475,12 @@ round_cpu_ratio() { # a b -> median over rounds of both_cpu(a) / both_cpu(b)
 		[ -n "$va" ] && [ -n "$vb" ] && [ "$vb" -gt 0 ] && ratio "$va" "$vb" && echo
 	done | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
 }
+if [ -n "${CB[edits]:-}" ] && [ -n "${CB[null]:-}" ]; then
+	log "cpu ratio nullmilter/edits (what Postfix spends on the edits themselves), median of per-round ratios = $(round_cpu_ratio null edits)"
+fi
+if [ -n "${CB[notifilter]:-}" ] && [ -n "${CB[edits]:-}" ]; then
+	log "cpu ratio edits/notifilter (notifilter's own work), median of per-round ratios = $(round_cpu_ratio edits notifilter)"
+fi
 if [ -n "${CB[notifilter]:-}" ] && [ -n "${CB[null]:-}" ]; then
 	log "cpu ratio nullmilter/notifilter, median of per-round ratios = $(round_cpu_ratio null notifilter)"
 	log "cpu ratio nullmilter/notifilter (milter + Postfix CPU per message; goal >= 0.95 as for throughput) = $(ratio "${CB[null]}" "${CB[notifilter]}")"
@@ -466,6 +489,12 @@ if [ -n "${E[notifilter]:-}" ] && [ -n "${E[null]:-}" ]; then
 	log "ratio notifilter/nullmilter, median of per-round ratios = $(round_ratio notifilter null)"
 	v=$(ratio "${E[notifilter]}" "${E[null]}")
 	log "ratio notifilter/nullmilter = $v (goal >= 0.95: $(awk -v v="$v" 'BEGIN { print (v >= 0.95 ? "met" : "NOT met") }'))"
+fi
+if [ -n "${E[edits]:-}" ] && [ -n "${E[null]:-}" ]; then
+	log "ratio edits/nullmilter (the issue's edits alone, made by a milter that does nothing else), median of per-round ratios = $(round_ratio edits null); overall = $(ratio "${E[edits]}" "${E[null]}")"
+fi
+if [ -n "${E[notifilter]:-}" ] && [ -n "${E[edits]:-}" ]; then
+	log "ratio notifilter/edits (notifilter's own work on top of those edits), median of per-round ratios = $(round_ratio notifilter edits); overall = $(ratio "${E[notifilter]}" "${E[edits]}")"
 fi
 if [ -n "${E[policy]:-}" ] && [ -n "${E[null]:-}" ]; then
 	log "ratio policy/nullmilter, median of per-round ratios = $(round_ratio policy null)"
