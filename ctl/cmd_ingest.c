@@ -235,8 +235,12 @@ summary(const struct nf_intake_result *res, const struct nf_verify_result *v,
 		}
 	printf("\n  %s\n", res->why);
 	if (checked)
-		printf("  DKIM %s%s%s; SPF %s\n", v->dkim[0] ? v->dkim : "-",
+		printf("  DKIM %s%s%s%s%s%s; SPF %s\n", v->dkim[0] ? v->dkim : "-",
 		    v->dkim_domain[0] ? " d=" : "", v->dkim_domain,
+		    v->dkim_pass[0] && strcmp(v->dkim_pass, v->dkim_domain) != 0 ?
+		    " (passing: " : "", v->dkim_pass[0] && strcmp(v->dkim_pass,
+		    v->dkim_domain) != 0 ? v->dkim_pass : "", v->dkim_pass[0] &&
+		    strcmp(v->dkim_pass, v->dkim_domain) != 0 ? ")" : "",
 		    v->spf[0] ? v->spf : "not checked");
 }
 
@@ -255,7 +259,7 @@ nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv)
 	};
 	struct nf_intake_env env = { NULL, NULL, NULL, NULL };
 	struct nf_intake_conf ic;
-	struct nf_intake_auth auth = { NULL, NULL, NULL };
+	struct nf_intake_auth auth = { NULL, NULL, NULL, NULL };
 	struct nf_intake_result res;
 	struct nf_intake_raw raw;
 	struct nf_verify_result v;
@@ -322,6 +326,7 @@ nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv)
 		auth.dkim = v.dkim[0] ? v.dkim : NULL;
 		auth.dkim_domain = v.dkim_domain[0] ? v.dkim_domain : NULL;
 		auth.spf = v.spf[0] ? v.spf : NULL;
+		auth.dkim_pass = v.dkim_pass;
 		checked = 1;
 	}
 
@@ -336,6 +341,8 @@ nf_cmd_ingest(struct nf_ctl *ctl, int argc, char **argv)
 	ic.soft_limit = conf->soft_bounce_limit;
 	ic.soft_window = conf->soft_bounce_window;
 	ic.complaint_auth = conf->complaint_auth;
+	ic.complaint_domains = conf->complaint_domains;
+	ic.ncomplaint_domains = conf->ncomplaint_domains;
 	raw.data = in.data;
 	raw.len = in.len;
 	raw.size = in.size;

@@ -33,7 +33,7 @@ enum conf_type {
 	T_STRING, T_PATH, T_BOOL, T_DURATION, T_COUNT, T_MODE, T_BLOCKED,
 	T_ONSTORE, T_SENDERS, T_CHANNELS, T_SOCKET, T_CHANNEL, T_COUNTRY,
 	T_LOGLEVEL, T_FACILITY, T_UMASK, T_AUTH, T_DOMAIN, T_ADDRESS,
-	T_MSDURATION, T_PREFIX, T_QUIET, T_TZ, T_LISTEN
+	T_MSDURATION, T_PREFIX, T_QUIET, T_TZ, T_LISTEN, T_DOMAINS
 };
 
 static const char *const type_names[] = {
@@ -41,7 +41,8 @@ static const char *const type_names[] = {
 	"reject|drop", "tempfail|accept", "sender list", "channel list",
 	"socket", "channel", "calling code", "log level", "syslog facility",
 	"octal mode", "none|dkim|spf|dkim,spf", "domain", "address",
-	"duration", "local part", "HH:MM-HH:MM", "time zone", "listen address"
+	"duration", "local part", "HH:MM-HH:MM", "time zone", "listen address",
+	"domain list"
 };
 
 struct conf_key {
@@ -95,6 +96,10 @@ static const struct conf_key conf_keys[] = {
 	  "window for SoftBounceLimit" },
 	{ "ComplaintAuth", T_AUTH, F(complaint_auth), "none",
 	  "what a complaint needs besides a valid token: none, dkim, spf, or dkim,spf" },
+	/* extension: ComplaintAuth dkim takes any passing signature */
+	{ "ComplaintDomains", T_DOMAINS, F(complaint_domains), NULL,
+	  "comma list of feedback providers' domains: a complaint then needs a passing "
+	  "DKIM signature by one of them or a subdomain" },
 	{ "FallbackTemplate", T_STRING, F(fallback_template), "{subject}",
 	  "fallback text when the message has none: {subject}, {from}, {ref}" },
 	{ "FallbackMaxPerPhone", T_COUNT, F(fallback_max_per_phone), "3",
@@ -168,6 +173,7 @@ conf_free(struct nf_conf *c)
 	}
 	nf_conf_free_list(c->senders, c->nsenders);
 	nf_conf_free_list(c->fallback_channels, c->nfallback_channels);
+	nf_conf_free_list(c->complaint_domains, c->ncomplaint_domains);
 	free_channels(c->channels, c->nchannels);
 	free(c->path);
 	free(c);
@@ -342,6 +348,31 @@ set_key(struct nf_conf *c, const struct conf_key *k, const char *v, int line,
 		nf_conf_free_list(c->fallback_channels, c->nfallback_channels);
 		c->fallback_channels = list;
 		c->nfallback_channels = cnt;
+		return 0;
+	}
+	case T_DOMAINS: {
+		char **list;
+		size_t cnt, i;
+
+		if (nf_conf_split_list(v, &list, &cnt, &reason) != 0)
+			break;
+		for (i = 0; i < cnt; i++) {
+			size_t len = strlen(list[i]);
+
+			if (len > 1 && list[i][len - 1] == '.')
+				list[i][len - 1] = '\0';	/* absolute form */
+			if (!nf_conf_valid_domain(list[i]) || strchr(list[i], '.') == NULL) {
+				nf_buf_printf(why, "'%s' is not a domain name such as "
+				    "isp.example.net", list[i]);
+				nf_conf_free_list(list, cnt);
+				return -1;
+			}
+			for (char *p = list[i]; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+		}
+		nf_conf_free_list(c->complaint_domains, c->ncomplaint_domains);
+		c->complaint_domains = list;
+		c->ncomplaint_domains = cnt;
 		return 0;
 	}
 	case T_CHANNEL:
@@ -635,9 +666,12 @@ dump_value(const struct nf_conf *c, const struct conf_key *k, FILE *fp)
 		fprintf(fp, "%s %s\n", k->name, two_words[T_ONSTORE][c->on_store_error]);
 		return;
 	case T_SENDERS:
-	case T_CHANNELS: {
-		char *const *v = k->type == T_SENDERS ? c->senders : c->fallback_channels;
-		size_t n = k->type == T_SENDERS ? c->nsenders : c->nfallback_channels;
+	case T_CHANNELS:
+	case T_DOMAINS: {
+		char *const *v = k->type == T_SENDERS ? c->senders :
+		    k->type == T_CHANNELS ? c->fallback_channels : c->complaint_domains;
+		size_t n = k->type == T_SENDERS ? c->nsenders :
+		    k->type == T_CHANNELS ? c->nfallback_channels : c->ncomplaint_domains;
 
 		if (n == 0) {
 			fprintf(fp, "# %s (not set)\n", k->name);

@@ -72,6 +72,8 @@ struct nf_conf {
 	int64_t soft_bounce_limit;
 	int64_t soft_bounce_window;	/* seconds */
 	int complaint_auth;		/* NF_AUTH_* bits */
+	char **complaint_domains;	/* lower case; none: any signer */
+	size_t ncomplaint_domains;
 	char *fallback_template;
 	int64_t fallback_max_per_phone;
 	int64_t fallback_max_per_hour;

@@ -330,13 +330,55 @@ authenticate(struct nf_store *s, const struct nf_intake_conf *conf,
 	return NF_STORE_OK;
 }
 
-/* Does a complaint carry what ComplaintAuth asks?  1 yes; 0 with why. */
+/* Is signing domain d (lower case) one of the list or below one? */
+static int
+domain_listed(const struct nf_intake_conf *conf, const char *d, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < conf->ncomplaint_domains; i++) {
+		k = strlen(conf->complaint_domains[i]);
+		if (n >= k && strncasecmp(d + n - k, conf->complaint_domains[i],
+		    k) == 0 && (n == k || d[n - k - 1] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Did a feedback provider of ComplaintDomains sign the report?  The words
+ * of auth->dkim_pass (or the judged signature's domain when it passed). */
+static int
+provider_signed(const struct nf_intake_conf *conf,
+    const struct nf_intake_auth *auth)
+{
+	const char *p, *list;
+	size_t n;
+
+	if (auth == NULL)
+		return 0;
+	list = auth->dkim_pass;
+	if ((list == NULL || list[0] == '\0') && eq(auth->dkim, "pass"))
+		list = auth->dkim_domain;
+	for (p = list; p != NULL && *p != '\0'; p += n) {
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (n > 0 && domain_listed(conf, p, n))
+			return 1;
+	}
+	return 0;
+}
+
+/* Does a complaint carry what ComplaintAuth and ComplaintDomains ask?
+ * 1 yes; 0 with why. */
 static int
 complaint_ok(const struct nf_intake_conf *conf, const struct nf_intake_auth
     *auth, char *why, size_t len)
 {
 	const char *dkim = auth ? auth->dkim : NULL;
 	const char *spf = auth ? auth->spf : NULL;
+	const char *signers = auth && auth->dkim_pass && auth->dkim_pass[0] ?
+	    auth->dkim_pass : auth && eq(dkim, "pass") && auth->dkim_domain ?
+	    auth->dkim_domain : NULL;
 
 	if ((conf->complaint_auth & NF_AUTH_DKIM) && !eq(dkim, "pass")) {
 		snprintf(why, len, "ComplaintAuth needs a passing DKIM signature "
@@ -347,6 +389,20 @@ complaint_ok(const struct nf_intake_conf *conf, const struct nf_intake_auth
 		snprintf(why, len, "ComplaintAuth needs SPF pass for the "
 		    "reporting client; SPF: %s", spf ? spf : "not checked (no "
 		    "client address or sender)");
+		return 0;
+	}
+	if (conf->ncomplaint_domains > 0 && !provider_signed(conf, auth)) {
+		char names[200];
+		size_t i, used = 0;
+
+		names[0] = '\0';
+		for (i = 0; i < conf->ncomplaint_domains; i++)
+			cat(names, sizeof names, &used, "%s%s", i ? ", " : "",
+			    conf->complaint_domains[i]);
+		snprintf(why, len, "ComplaintDomains needs a passing DKIM "
+		    "signature by %s%s (or a subdomain); passing signatures: "
+		    "%s", conf->ncomplaint_domains > 1 ? "one of " : "", names,
+		    signers ? signers : "none");
 		return 0;
 	}
 	return 1;

@@ -42,6 +42,8 @@ struct nf_intake_conf {
 	int64_t soft_limit;		/* SoftBounceLimit (<= 0: never) */
 	int64_t soft_window;		/* SoftBounceWindow, seconds */
 	int complaint_auth;		/* NF_AUTH_* bits of conf.h */
+	char *const *complaint_domains;	/* ComplaintDomains, lower case */
+	size_t ncomplaint_domains;	/* 0: any signer will do */
 };
 
 /* The report's envelope as the MTA gave it; each may be NULL or "". */
@@ -54,6 +56,8 @@ struct nf_intake_auth {
 	const char *dkim;		/* "pass" "fail" "none" "temperror" ... */
 	const char *dkim_domain;	/* d= of the passing signature */
 	const char *spf;		/* "pass" "fail" "softfail" ... */
+	const char *dkim_pass;		/* d= of every passing signature,
+					 * space-separated (verify.h) */
 };
 
 /* The raw report, for the excerpt and the size. */
@@ -104,7 +108,10 @@ int nf_intake_kind(const struct nf_report *r);
  * Authentic means: a candidate token (VERP recipient, then the parser's
  * token, then an ARF Original-Mail-From VERP) verifies with conf->secret,
  * names a recorded message, and the recipient is one of that message's;
- * complaints also need what complaint_auth asks (DKIM and/or SPF "pass").
+ * complaints also need what complaint_auth asks (DKIM and/or SPF "pass")
+ * and, with complaint_domains, a passing DKIM signature whose d= is one of
+ * those domains or below one (auth->dkim_pass, else auth->dkim_domain when
+ * auth->dkim is "pass").
  * Anything else is recorded as "unauthenticated" and changes nothing.
  *
  * Returns NF_STORE_OK, or the store's failure (BUSY, ERR, ...) with

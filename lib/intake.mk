@@ -22,6 +22,11 @@ tests_unit_t_verify_SOURCES = tests/unit/t_verify.c tests/unit/tap.h
 tests_unit_t_verify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit $(OPENDKIM_CFLAGS)
 tests_unit_t_verify_LDADD = $(NF_VERIFY_LIBS) $(NF_LIBS)
 
+# ComplaintDomains through `notifilterctl ingest` (needs tests/ctl/mkmsg
+# and tests/report/mktoken)
+TESTS += tests/ctl/t-complaint-domains.sh
+EXTRA_DIST += tests/ctl/t-complaint-domains.sh
+
 # a real Postfix delivering reports through the pipe into `ingest` (root;
 # skipped otherwise)
 TESTS += tests/mta/t-intake.sh

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -66,6 +67,44 @@ zone_key(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	return DKIM_CBSTAT_NOTFOUND;
 }
 
+/* The d= of every signature that passed, lower case, each once, separated
+ * by spaces; a domain that no longer fits is left out (the list only ever
+ * grants, so a shorter one errs on the side of refusing). */
+static void
+passing_domains(DKIM *d, char *out, size_t size)
+{
+	DKIM_SIGINFO **sigs = NULL;
+	int nsigs = 0, i;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (dkim_getsiglist(d, &sigs, &nsigs) != DKIM_STAT_OK || sigs == NULL)
+		return;
+	for (i = 0; i < nsigs && i < 64; i++) {
+		const char *dom = (const char *)dkim_sig_getdomain(sigs[i]);
+		char low[NF_VERIFY_TEXT], *hit;
+		size_t n, k;
+
+		if (dom == NULL || !DKIM_SIG_CHECK(sigs[i]))
+			continue;
+		n = strlen(dom);
+		if (n == 0 || n >= sizeof low)
+			continue;
+		for (k = 0; k <= n; k++)
+			low[k] = (char)tolower((unsigned char)dom[k]);
+		for (hit = strstr(out, low); hit != NULL; hit = strstr(hit + 1, low))
+			if ((hit == out || hit[-1] == ' ') &&
+			    (hit[n] == ' ' || hit[n] == '\0'))
+				break;
+		if (hit != NULL)
+			continue;	/* listed already */
+		if (used + (used > 0) + n + 1 > size)
+			continue;
+		used += (size_t)snprintf(out + used, size - used, "%s%s",
+		    used > 0 ? " " : "", low);
+	}
+}
+
 /* RFC 8601 word for the signature libopendkim judged. */
 static const char *
 dkim_word(DKIM_STAT st, DKIM_SIGINFO *sig)
@@ -113,6 +152,7 @@ nf_verify_dkim(const struct nf_verify_dns *dns, const char *msg, size_t len,
 	int rc = 0;
 
 	out->dkim[0] = out->dkim_domain[0] = out->dkim_detail[0] = '\0';
+	out->dkim_pass[0] = '\0';
 	if ((lib = dkim_init(NULL, NULL)) == NULL) {
 		word(out->dkim, "temperror");
 		snprintf(out->dkim_detail, sizeof out->dkim_detail,
@@ -141,6 +181,7 @@ nf_verify_dkim(const struct nf_verify_dns *dns, const char *msg, size_t len,
 		st = dkim_eom(d, NULL);
 	sig = dkim_getsignature(d);
 	word(out->dkim, dkim_word(st, sig));
+	passing_domains(d, out->dkim_pass, sizeof out->dkim_pass);
 	if (sig != NULL && (dom = (const char *)dkim_sig_getdomain(sig)) != NULL)
 		snprintf(out->dkim_domain, sizeof out->dkim_domain, "%s", dom);
 	if (sig != NULL && !DKIM_SIG_CHECK(sig))

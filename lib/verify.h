@@ -32,6 +32,8 @@ struct nf_verify_dns {
 struct nf_verify_result {
 	char dkim[NF_VERIFY_WORD];	/* pass fail none temperror permerror */
 	char dkim_domain[NF_VERIFY_TEXT];	/* d= of the signature judged */
+	char dkim_pass[NF_VERIFY_TEXT];	/* d= of every passing signature,
+					 * lower case, space-separated */
 	char dkim_detail[NF_VERIFY_TEXT];
 	char spf[NF_VERIFY_WORD];	/* pass fail softfail neutral none
 					 * temperror permerror */
@@ -41,7 +43,9 @@ struct nf_verify_result {
 /*
  * Verify the DKIM signatures of the raw message msg[len] (any line ends).
  * Sets out->dkim ("none" when unsigned) and, for a signature that was
- * judged, its domain and a detail line.  Returns 0, or -1 when the library
+ * judged, its domain and a detail line; out->dkim_pass lists the domain of
+ * every signature that passed (a report may carry several, and the one
+ * judged need not be the reporter's).  Returns 0, or -1 when the library
  * could not run (out->dkim is then "temperror" with the reason).
  */
 int nf_verify_dkim(const struct nf_verify_dns *dns, const char *msg,

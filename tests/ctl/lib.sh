@@ -125,3 +125,58 @@ done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
+
+# arf RCPT TOKEN: an unsigned ARF abuse complaint (from fbl@isp.example.net
+# to complaints@$BD) about TOKEN's message to RCPT
+arf() {
+	cat <<EOF
+From: fbl@isp.example.net
+To: complaints@$BD
+Subject: FW: Your order
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report;
+	boundary="ARF"
+
+--ARF
+Content-Type: text/plain
+
+This is an email abuse report.
+
+--ARF
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: test/1.0
+Version: 1
+Original-Rcpt-To: $1
+
+--ARF
+Content-Type: message/rfc822
+
+From: noreply@shop.example
+To: $1
+Subject: Your order
+X-Notifilter-ID: $2
+
+Hello.
+
+--ARF--
+EOF
+}
+
+# tracking_setup: for suites that record messages and ingest reports:
+# skip unless tests/ctl/mkmsg and tests/report/mktoken are built; then a
+# SecretFile and BounceDomain ($BD) in $CONF.  Sets MKMSG, MKTOKEN, BD.
+tracking_setup() {
+	MKMSG="$top_builddir/tests/ctl/mkmsg"
+	MKTOKEN="$top_builddir/tests/report/mktoken"
+	for p in "$MKMSG" "$MKTOKEN"; do
+		if [ ! -x "$p" ]; then
+			echo "1..0 # SKIP $p is not built (make check builds it)"
+			exit 0
+		fi
+	done
+	BD=bounces.example.test
+	head -c 32 /dev/urandom > "$T/secret" && chmod 600 "$T/secret"
+	printf 'SecretFile %s\nBounceDomain %s\n' "$T/secret" "$BD" >> "$CONF"
+}

@@ -8,22 +8,8 @@
 # CSV read by python3's csv module and the JSON by its json module.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/ctl/lib.sh"
 
-MKMSG="$top_builddir/tests/ctl/mkmsg"
-MKTOKEN="$top_builddir/tests/report/mktoken"
 CORPUS=${NF_CORPUS:-$top_srcdir/../shared/corpus/bounces}
-for p in "$MKMSG" "$MKTOKEN"; do
-	if [ ! -x "$p" ]; then
-		echo "1..0 # SKIP $p is not built (make check builds it)"
-		exit 0
-	fi
-done
-
-BD=bounces.example.test
-head -c 32 /dev/urandom > "$T/secret" && chmod 600 "$T/secret"
-cat >> "$CONF" <<EOF
-SecretFile $T/secret
-BounceDomain $BD
-EOF
+tracking_setup
 
 mk() {
 	if "$MKMSG" "$DB" "$@" > "$T/mk.out" 2>&1; then
@@ -72,42 +58,6 @@ Subject: Your order
 X-Notifilter-ID: $4
 
 --BND--
-EOF
-}
-# arf RCPT TOKEN: an abuse complaint about TOKEN's message
-arf() {
-	cat <<EOF
-From: fbl@isp.example.net
-To: complaints@$BD
-Subject: FW: Your order
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=feedback-report;
-	boundary="ARF"
-
---ARF
-Content-Type: text/plain
-
-This is an email abuse report.
-
---ARF
-Content-Type: message/feedback-report
-
-Feedback-Type: abuse
-User-Agent: test/1.0
-Version: 1
-Original-Rcpt-To: $1
-
---ARF
-Content-Type: message/rfc822
-
-From: noreply@shop.example
-To: $1
-Subject: Your order
-X-Notifilter-ID: $2
-
-Hello.
-
---ARF--
 EOF
 }
 ingest() {	# ingest FILE ENVELOPE-RECIPIENT

@@ -53,6 +53,8 @@ static const struct bad_case bad[] = {
 	{ "DefaultCountry 0049\n", 1, "calling code" },
 	{ "DefaultCountry 12345\n", 1, "calling code" },
 	{ "ComplaintAuth dmarc\n", 1, "none, dkim, spf" },
+	{ "ComplaintDomains isp.example.net, localhost\n", 1, "'localhost' is not a domain name" },
+	{ "ComplaintDomains isp.example.net, a@b.example\n", 1, "is not a domain name" },
 	{ "FallbackChannels sms, pager\n", 1, "not a fallback channel" },
 	{ "FallbackChannels sms, sms\n", 1, "listed twice" },
 	{ "Channel fax kannel url=x user=u password_file=/p\n", 1, "unknown channel kind" },
@@ -140,6 +142,7 @@ test_good(void)
 	    "SoftBounceLimit 7\n"
 	    "DefaultCountry +49\n"
 	    "ComplaintAuth dkim, spf\n"
+	    "ComplaintDomains Feedback.Example.NET., isp.example.org\n"
 	    "FallbackTemplate Your order {ref}: {subject}#1 # a comment\n"
 	    "Channel sms kannel url=http://127.0.0.1:14013/cgi-bin/sendsms user=t password_file=/etc/nf/k.pw\n"
 	    "Channel whatsapp webhook url=http://127.0.0.1:9/wa secret_file=/etc/nf/wa.key\n"
@@ -170,6 +173,10 @@ test_good(void)
 	is_int(c->soft_bounce_limit, 7, "SoftBounceLimit");
 	is_str(c->default_country, "49", "DefaultCountry loses its +");
 	is_int(c->complaint_auth, NF_AUTH_DKIM | NF_AUTH_SPF, "ComplaintAuth dkim, spf");
+	ok(c->ncomplaint_domains == 2 &&
+	    strcmp(c->complaint_domains[0], "feedback.example.net") == 0 &&
+	    strcmp(c->complaint_domains[1], "isp.example.org") == 0,
+	    "ComplaintDomains: lower case, no final dot");
 	is_str(c->fallback_template, "Your order {ref}: {subject}#1",
 	    "a # inside a word is kept, one after a blank starts a comment");
 	is_int(c->nchannels, 2, "two channels");
@@ -203,6 +210,9 @@ test_good(void)
 			is_int(c2->nchannels, 2, "dump round trip: channels");
 			is_int(c2->store_timeout, c->store_timeout, "dump round trip: StoreTimeout");
 			is_int(c2->complaint_auth, c->complaint_auth, "dump round trip: ComplaintAuth");
+			ok(c2->ncomplaint_domains == 2 &&
+			    strcmp(c2->complaint_domains[1], "isp.example.org") == 0,
+			    "dump round trip: ComplaintDomains");
 			nf_conf_unref(c2);
 		}
 		unlink(dpath);

@@ -188,7 +188,7 @@ parse(const char *msg, const char *sender, const char *rcpt)
 }
 
 static struct nf_intake_conf conf_default = {
-	NULL, "bounce", BD, 3, 7 * 86400, 0
+	NULL, "bounce", BD, 3, 7 * 86400, 0, NULL, 0
 };
 
 /* Parse msg and apply it; rc of nf_intake_apply. */
@@ -530,8 +530,9 @@ static void
 complaint_auth(void)
 {
 	struct nf_intake_conf c = conf_default;
-	struct nf_intake_auth none = { "none", NULL, NULL };
-	struct nf_intake_auth pass = { "pass", "isp.example.net", "pass" };
+	struct nf_intake_auth none = { "none", NULL, NULL, NULL };
+	struct nf_intake_auth pass = { "pass", "isp.example.net", "pass",
+	    NULL };
 	const char *r1[] = { "ca1@" DEST, NULL }, *r2[] = { "ca2@" DEST, NULL };
 	char tok[NF_TOKEN_SIZE], verp[300], *msg;
 	struct nf_intake_result res;
@@ -567,6 +568,76 @@ complaint_auth(void)
 	    "c.contact_id WHERE k.email = ?1", "ca2@" DEST),
 	    sql1("SELECT 'complaint:' || token FROM reports ORDER BY id DESC "
 	    "LIMIT 1", NULL), "consent source is complaint:TOKEN");
+}
+
+/* ---- ComplaintDomains ----------------------------------------------------------- */
+
+/* One complaint about a fresh message to `who` with `auth`: did it revoke
+ * consent?  *why gets the event's detail. */
+static int
+complaint_revokes(const struct nf_intake_conf *c, const char *who,
+    const struct nf_intake_auth *auth, char *why, size_t len)
+{
+	const char *r[] = { who, NULL };
+	char tok[NF_TOKEN_SIZE], verp[300], *msg;
+	struct nf_intake_result res;
+
+	record_message("QCD", r, tok);
+	snprintf(verp, sizeof verp, "bounce+%s@" BD, tok);
+	msg = arf(who, "abuse", "");
+	if (apply(st, c, msg, verp, auth, &res) != NF_STORE_OK) {
+		free(msg);
+		return -1;
+	}
+	free(msg);
+	snprintf(why, len, "%s", sql1("SELECT detail FROM events WHERE "
+	    "address = ?1 AND kind = 'complaint' ORDER BY id DESC LIMIT 1", who));
+	return consent_of(who) == NF_CONSENT_REVOKED;
+}
+
+static void
+complaint_domains(void)
+{
+	static char *const fbl[] = { "isp.example.net", "feedback.example.org" };
+	struct nf_intake_conf c = conf_default;
+	/* the judged signature is the attacker's; the provider's also passed */
+	struct nf_intake_auth both = { "pass", "attacker.example.com", NULL,
+		"attacker.example.com isp.example.net" };
+	struct nf_intake_auth stranger = { "pass", "attacker.example.com", NULL,
+		"attacker.example.com" };
+	struct nf_intake_auth lookalike = { "pass", "evilisp.example.net", NULL,
+		"evilisp.example.net" };
+	struct nf_intake_auth below = { "pass", "fbl.isp.example.net", NULL,
+		"fbl.isp.example.net" };
+	/* no list from verify: the judged signature counts when it passed */
+	struct nf_intake_auth judged = { "pass", "Feedback.Example.ORG", NULL,
+		NULL };
+	struct nf_intake_auth failed = { "fail", "isp.example.net", NULL, "" };
+	char why[512];
+
+	c.secret = key;
+	c.complaint_domains = fbl;
+	c.ncomplaint_domains = 2;
+	is_int(complaint_revokes(&c, "cd1@" DEST, &stranger, why, sizeof why), 0,
+	    "ComplaintDomains: another domain's passing signature changes nothing");
+	ok(strstr(why, "ComplaintDomains") != NULL &&
+	    strstr(why, "attacker.example.com") != NULL,
+	    "ComplaintDomains: the timeline says why (%s)", why);
+	is_int(complaint_revokes(&c, "cd2@" DEST, &lookalike, why, sizeof why), 0,
+	    "ComplaintDomains: a name that only ends like a listed one is not it");
+	is_int(complaint_revokes(&c, "cd3@" DEST, &failed, why, sizeof why), 0,
+	    "ComplaintDomains: a failing signature of a listed domain is not enough");
+	is_int(complaint_revokes(&c, "cd4@" DEST, NULL, why, sizeof why), 0,
+	    "ComplaintDomains: no DKIM result at all changes nothing");
+	is_int(complaint_revokes(&c, "cd5@" DEST, &both, why, sizeof why), 1,
+	    "ComplaintDomains: the provider's passing signature among others counts");
+	is_int(complaint_revokes(&c, "cd6@" DEST, &below, why, sizeof why), 1,
+	    "ComplaintDomains: a subdomain of a listed domain counts");
+	is_int(complaint_revokes(&c, "cd7@" DEST, &judged, why, sizeof why), 1,
+	    "ComplaintDomains: the judged signature's domain, any case, counts");
+	c.ncomplaint_domains = 0;
+	is_int(complaint_revokes(&c, "cd8@" DEST, &stranger, why, sizeof why), 1,
+	    "no ComplaintDomains: any complaint with a valid token counts");
 }
 
 /* ---- busy store: nothing written, BUSY for exit 75 -------------------------- */
@@ -968,7 +1039,8 @@ redacted(void)
 	    "ORDER BY id DESC LIMIT 1", NULL), "ComplaintAuth") != NULL,
 	    "redacted, ComplaintAuth dkim unmet: the timeline says why");
 	{
-		struct nf_intake_auth pass = { "pass", "isp.example.net", NULL };
+		struct nf_intake_auth pass = { "pass", "isp.example.net", NULL,
+		    NULL };
 
 		is_int(apply(st, &c, msg, "complaints@" BD, &pass, &res),
 		    NF_STORE_OK, "redacted, ComplaintAuth dkim met: applied");
@@ -1004,6 +1076,7 @@ main(void)
 	in_flight();
 	soft_limit();
 	complaint_auth();
+	complaint_domains();
 	busy();
 	odd_inputs();
 	timeline();

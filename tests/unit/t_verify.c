@@ -216,6 +216,64 @@ dkim_tests(void)
 	free(bad);
 }
 
+/* Two signatures on one report: every passing one is listed, so that
+ * ComplaintDomains can look for the feedback provider's among them. */
+static void
+two_signatures(void)
+{
+	char *pa = NULL, *ta = NULL, *pb = NULL, *tb = NULL, *one, *two, *bad;
+	struct nf_verify_result v;
+	struct nf_verify_txt z[2];
+	struct nf_verify_dns dns = { z, 2, 2 }, only_a = { z, 1, 2 };
+
+	if (system("command -v opendkim-genkey >/dev/null 2>&1") != 0) {
+		ok(1, "# SKIP two signatures: opendkim-genkey is not installed");
+		return;
+	}
+	if (genkey("ka", "fbl", "isp.example.net", &pa, &ta) != 0 ||
+	    genkey("kb", "s", "Relay.Example.ORG", &pb, &tb) != 0) {
+		ok(0, "opendkim-genkey made the keys of two domains");
+		return;
+	}
+	z[0].name = "fbl._domainkey.isp.example.net";
+	z[0].txt = ta;
+	z[1].name = "s._domainkey.relay.example.org";
+	z[1].txt = tb;
+	one = sign(pa, "fbl", "isp.example.net", body_msg);
+	two = one ? sign(pb, "s", "Relay.Example.ORG", one) : NULL;
+	ok(two != NULL && strstr(strstr(two, "DKIM-Signature:") + 1,
+	    "DKIM-Signature:") != NULL, "a report with two signatures");
+	if (two == NULL)
+		goto out;
+	is_int(nf_verify_dkim(&dns, two, strlen(two), &v), 0,
+	    "two signatures: verify ran");
+	is_str(v.dkim, "pass", "two signatures: pass");
+	ok(strstr(v.dkim_pass, "isp.example.net") != NULL &&
+	    strstr(v.dkim_pass, "relay.example.org") != NULL &&
+	    strlen(v.dkim_pass) == strlen("isp.example.net relay.example.org"),
+	    "two signatures: both domains listed, lower case (%s)", v.dkim_pass);
+
+	nf_verify_dkim(&only_a, two, strlen(two), &v);
+	is_str(v.dkim_pass, "isp.example.net",
+	    "two signatures, one key unpublished: only the passing one listed");
+
+	bad = strdup(two);
+	memcpy(strstr(bad, "More text"), "Mare", 4);
+	nf_verify_dkim(&dns, bad, strlen(bad), &v);
+	is_str(v.dkim_pass, "", "two signatures, body altered: none listed");
+	free(bad);
+
+	nf_verify_dkim(&dns, body_msg, strlen(body_msg), &v);
+	is_str(v.dkim_pass, "", "unsigned: none listed");
+out:
+	free(one);
+	free(two);
+	free(pa);
+	free(ta);
+	free(pb);
+	free(tb);
+}
+
 static void
 spf_tests(void)
 {
@@ -264,6 +322,7 @@ main(void)
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
 	dkim_tests();
+	two_signatures();
 	spf_tests();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (getenv("KEEP") == NULL && system(cmd) != 0)
