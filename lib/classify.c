@@ -218,8 +218,8 @@ nf_classify_match(int reason, const char *text)
 
 /* Reasons that say little on their own: a status code or a format that
  * names one of them is checked again against the server's words. */
-static int
-vague(int r)
+int
+nf_classify_vague(int r)
 {
 	switch (r) {
 	case NF_REASON_NONE: case NF_REASON_UNDEFINED: case NF_REASON_ONHOLD:
@@ -370,7 +370,7 @@ nf_classify_code(const char *status, int *strong)
 	for (i = 0; i < sizeof(code_tab) / sizeof(code_tab[0]); i++)
 		if (code_tab[i].cls == status[0] && code_tab[i].subject == subject &&
 		    code_tab[i].detail == detail) {
-			*strong = !vague(code_tab[i].reason);
+			*strong = !nf_classify_vague(code_tab[i].reason);
 			return code_tab[i].reason;
 		}
 	return NF_REASON_NONE;
@@ -743,7 +743,8 @@ stage_other(const struct evidence *e, const struct nf_classify_in *in, int smtp)
 	int r = e->code;
 	size_t i;
 
-	if (r != NF_REASON_NONE && !vague(r) && r != NF_REASON_EXPIRED && smtp)
+	if (r != NF_REASON_NONE && !nf_classify_vague(r) &&
+	    r != NF_REASON_EXPIRED && smtp)
 		return r;
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (e->m & (1UL << order[i]))
@@ -867,7 +868,7 @@ nf_classify_memo(const struct nf_classify_in *in, struct nf_classify_memo *memo)
 	    in->hint == NF_REASON_DELIVERED)
 		return in->hint;
 	/* a reason the report format names in so many words */
-	if (in->hint != NF_REASON_NONE && !vague(in->hint))
+	if (in->hint != NF_REASON_NONE && !nf_classify_vague(in->hint))
 		return in->hint;
 	if (st[0] == '2')
 		return NF_REASON_DELIVERED;
@@ -883,7 +884,7 @@ nf_classify_memo(const struct nf_classify_in *in, struct nf_classify_memo *memo)
 	 * named it: a clear reason decides, a vague one is weighed below */
 	if (e.hint == NF_REASON_NONE && marks.outright != 0) {
 		for (r = 1; r < NF_REASON_COUNT; r++)
-			if ((marks.outright & (1UL << r)) && !vague(r))
+			if ((marks.outright & (1UL << r)) && !nf_classify_vague(r))
 				return r;
 		for (r = 1; r < NF_REASON_COUNT && e.hint == NF_REASON_NONE; r++)
 			if (marks.outright & (1UL << r))

@@ -76,6 +76,10 @@ int nf_reason_from_name(const char *name);
 int nf_classify(const struct nf_classify_in *in);
 /* Does the text (any case) carry a phrase of `reason`? */
 int nf_classify_match(int reason, const char *text);
+/* 1 for a reason that says little on its own (none, undefined, onhold,
+ * systemerror, securityerror, networkerror, hostunknown, userunknown):
+ * one a status code or a format names is weighed against the words. */
+int nf_classify_vague(int reason);
 /* 1 when this reason with this status/reply makes the address bad. */
 int nf_classify_hard(int reason, const char *status, const char *reply);
 /* Reason of an enhanced status code by RFC 3463, or NONE; *strong is set
