@@ -217,8 +217,8 @@ summary(const struct nf_intake_result *res, const struct nf_verify_result *v,
 		[NF_OUT_STATUS] = "delivery status recorded",
 		[NF_OUT_RECORDED] = "recorded",
 		[NF_OUT_UNAUTH] = "unauthenticated, nothing changed",
-		[NF_OUT_UNATTRIBUTED] = "complaint not attributed (recipient "
-		    "redacted, several recipients: no consent changed)",
+		[NF_OUT_UNATTRIBUTED] = ("complaint not attributed (recipient "
+		    "redacted, several recipients: no consent changed)"),
 	};
 	size_t i;
 	int first = 1;
