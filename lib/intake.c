@@ -2,7 +2,8 @@
  * intake.c - one parsed report applied to the store (see intake.h).
  *
  * Decisions are plain functions of the report and the config
- * (nf_intake_policy, authenticate, the complaint check); the store calls
+ * (nf_intake_policy here; the token and complaint checks in
+ * intake_auth.c); the store calls
  * that follow them all run inside one nf_store_begin/commit, so a busy or
  * failed store leaves nothing half-applied and the MTA can simply retry.
  *
@@ -33,6 +34,7 @@
 
 #include "conf.h"
 #include "intake.h"
+#include "intake_int.h"
 #include "token.h"
 
 #define DETAIL_MAX 2048
@@ -67,45 +69,40 @@ in(const char *const *list, const char *w)
 	return 0;
 }
 
-static int
-eq(const char *a, const char *b)
-{
-	return a != NULL && strcasecmp(a, b) == 0;
-}
 
 int
 nf_intake_policy(int kind, const struct nf_report_rcpt *x)
 {
 	if (x == NULL)
 		return NF_POL_OTHER;
-	if (eq(x->action, "complaint") || kind == NF_REPORT_ARF)
+	if (nf_intake_eq(x->action, "complaint") || kind == NF_REPORT_ARF)
 		return in(not_complaints, x->feedback_type) ? NF_POL_OTHER :
 		    NF_POL_COMPLAINT;
-	if (kind == NF_REPORT_AUTOREPLY || eq(x->reason, "vacation"))
+	if (kind == NF_REPORT_AUTOREPLY || nf_intake_eq(x->reason, "vacation"))
 		return NF_POL_AUTOREPLY;
-	if (eq(x->action, "delivered"))
+	if (nf_intake_eq(x->action, "delivered"))
 		return NF_POL_DELIVERED;
-	if (eq(x->action, "relayed"))
+	if (nf_intake_eq(x->action, "relayed"))
 		return NF_POL_RELAYED;
-	if (eq(x->action, "expanded"))
+	if (nf_intake_eq(x->action, "expanded"))
 		return NF_POL_OTHER;
-	if (eq(x->action, "delayed"))
+	if (nf_intake_eq(x->action, "delayed"))
 		return NF_POL_DELAYED;
-	if (eq(x->reason, "delivered"))
+	if (nf_intake_eq(x->reason, "delivered"))
 		return NF_POL_DELIVERED;
 	/* a final 4.x.x (expired after temporary failures) is soft whatever
 	 * the reason: a temporary refusal proves neither a bad address nor a
 	 * lasting policy block */
 	if (x->status != NULL && x->status[0] == '4' && x->status[1] == '.' &&
-	    !eq(x->reason, "feedback"))
+	    !nf_intake_eq(x->reason, "feedback"))
 		return NF_POL_SOFT;
 	/* failed, or a heuristic bounce that names no action */
-	if (in(bad_reasons, x->reason) || (eq(x->reason, "notaccept") &&
+	if (in(bad_reasons, x->reason) || (nf_intake_eq(x->reason, "notaccept") &&
 	    x->hard))
 		return NF_POL_BAD;
 	if (in(spam_reasons, x->reason))
 		return NF_POL_SPAM;
-	if (eq(x->reason, "feedback"))
+	if (nf_intake_eq(x->reason, "feedback"))
 		return NF_POL_COMPLAINT;
 	return NF_POL_SOFT;	/* mailboxfull, expired, undefined, ... */
 }
@@ -134,18 +131,10 @@ nz(const char *v)
 	return v != NULL ? v : "";
 }
 
-static const char *
-opt(const char *v)
-{
-	return (v != NULL && v[0] != '\0') ? v : NULL;
-}
 
-/*
- * Append "fmt" to out[size] at *used.  When it does not fit, the text is
- * cut and ends in "...[cut]" so the reader sees it (never silently).
- */
-static void __attribute__((format(printf, 4, 5)))
-cat(char *out, size_t size, size_t *used, const char *fmt, ...)
+/* See intake_int.h. */
+void
+nf_intake_cat(char *out, size_t size, size_t *used, const char *fmt, ...)
 {
 	static const char mark[] = "...[cut]";
 	va_list ap;
@@ -176,13 +165,13 @@ cat_diag(char *out, size_t size, size_t *used, const char *diag)
 	if (n == 0)
 		return;
 	if (n <= DIAG_SHOW) {
-		cat(out, size, used, "; %s", diag);
+		nf_intake_cat(out, size, used, "; %s", diag);
 		return;
 	}
 	n = DIAG_SHOW;
 	while (n > 0 && ((unsigned char)diag[n] & 0xc0) == 0x80)
 		n--;
-	cat(out, size, used, "; %.*s...[cut]", (int)n, diag);
+	nf_intake_cat(out, size, used, "; %.*s...[cut]", (int)n, diag);
 }
 
 /* The report's start as printable UTF-8 text: NULs, other control bytes
@@ -221,193 +210,6 @@ excerpt_of(const struct nf_intake_raw *raw)
 	return d;
 }
 
-/* ---- authentication ---------------------------------------------------- */
-
-/* Candidate tokens in order of trust in where they were found. */
-struct cands {
-	char v[3][72];
-	size_t n;
-};
-
-static void
-add_cand(struct cands *c, const char *t)
-{
-	size_t i;
-
-	if (opt(t) == NULL || c->n >= 3 || strlen(t) >= sizeof c->v[0])
-		return;
-	for (i = 0; i < c->n; i++)
-		if (strcasecmp(c->v[i], t) == 0)
-			return;
-	snprintf(c->v[c->n++], sizeof c->v[0], "%s", t);
-}
-
-static void
-candidates(const struct nf_intake_conf *conf, const struct nf_intake_env *env,
-    const struct nf_report *r, struct cands *c)
-{
-	char t[72];
-	const char *omf;
-
-	memset(c, 0, sizeof *c);
-	if (opt(conf->bounce_domain) && opt(conf->verp_prefix) &&
-	    env != NULL && opt(env->recipient) &&
-	    nf_token_from_verp(env->recipient, conf->verp_prefix,
-	    conf->bounce_domain, t, sizeof t) == 0)
-		add_cand(c, t);
-	add_cand(c, nf_report_token(r));
-	omf = nf_report_arf_field(r, "Original-Mail-From");
-	if (opt(conf->bounce_domain) && opt(conf->verp_prefix) && opt(omf) &&
-	    nf_token_from_verp(omf, conf->verp_prefix, conf->bounce_domain, t,
-	    sizeof t) == 0)
-		add_cand(c, t);
-}
-
-/*
- * Pick the token: the first candidate that verifies, else the first one
- * (recorded with its failure).  Then look its message up.  Returns a store
- * failure, BUSY with out->in_flight for a recent token whose message is not
- * recorded yet, or OK with out->authenticated and out->why set.
- */
-static int
-authenticate(struct nf_store *s, const struct nf_intake_conf *conf,
-    const struct nf_intake_env *env, const struct nf_report *r,
-    int64_t now, struct nf_message *m, struct nf_intake_result *out)
-{
-	struct cands c;
-	int64_t created = 0;
-	size_t i;
-	int rc;
-
-	candidates(conf, env, r, &c);
-	out->token_rc = NF_TOKEN_EMALFORMED;
-	if (c.n == 0) {
-		snprintf(out->why, sizeof out->why, "no tracking token in the "
-		    "envelope recipient or the report");
-		return NF_STORE_OK;
-	}
-	snprintf(out->token, sizeof out->token, "%s", c.v[0]);
-	if (conf->secret == NULL) {
-		snprintf(out->why, sizeof out->why, "no SecretFile to verify "
-		    "token %s with", out->token);
-		return NF_STORE_OK;
-	}
-	for (i = 0; i < c.n; i++) {
-		rc = nf_token_verify(conf->secret, c.v[i], NULL, &created);
-		if (i == 0)
-			out->token_rc = rc;
-		if (rc == NF_TOKEN_OK) {
-			out->token_rc = rc;
-			snprintf(out->token, sizeof out->token, "%s", c.v[i]);
-			break;
-		}
-	}
-	if (out->token_rc != NF_TOKEN_OK) {
-		snprintf(out->why, sizeof out->why, "token %.40s does not "
-		    "verify: %s", out->token, nf_token_strerror(out->token_rc));
-		return NF_STORE_OK;
-	}
-	rc = nf_store_message_find(s, out->token, m);
-	if (rc == NF_STORE_NOTFOUND && now - created <= NF_INTAKE_INFLIGHT_SECS) {
-		/* the daemon may not have committed its record yet */
-		out->in_flight = 1;
-		snprintf(out->why, sizeof out->why, "token %s verifies but its "
-		    "message is not recorded yet (still on its way from the "
-		    "milter?)", out->token);
-		return NF_STORE_BUSY;
-	}
-	if (rc == NF_STORE_NOTFOUND) {
-		snprintf(out->why, sizeof out->why, "token %s verifies but names "
-		    "no recorded message", out->token);
-		return NF_STORE_OK;
-	}
-	if (rc != NF_STORE_OK)
-		return rc;
-	out->message = m->id;
-	out->authenticated = 1;
-	snprintf(out->why, sizeof out->why, "token %s verified; message #%lld "
-	    "known", out->token, (long long)m->id);
-	return NF_STORE_OK;
-}
-
-/* Is signing domain d (lower case) one of the list or below one? */
-static int
-domain_listed(const struct nf_intake_conf *conf, const char *d, size_t n)
-{
-	size_t i, k;
-
-	for (i = 0; i < conf->ncomplaint_domains; i++) {
-		k = strlen(conf->complaint_domains[i]);
-		if (n >= k && strncasecmp(d + n - k, conf->complaint_domains[i],
-		    k) == 0 && (n == k || d[n - k - 1] == '.'))
-			return 1;
-	}
-	return 0;
-}
-
-/* Did a feedback provider of ComplaintDomains sign the report?  The words
- * of auth->dkim_pass (or the judged signature's domain when it passed). */
-static int
-provider_signed(const struct nf_intake_conf *conf,
-    const struct nf_intake_auth *auth)
-{
-	const char *p, *list;
-	size_t n;
-
-	if (auth == NULL)
-		return 0;
-	list = auth->dkim_pass;
-	if ((list == NULL || list[0] == '\0') && eq(auth->dkim, "pass"))
-		list = auth->dkim_domain;
-	for (p = list; p != NULL && *p != '\0'; p += n) {
-		p += strspn(p, " ");
-		n = strcspn(p, " ");
-		if (n > 0 && domain_listed(conf, p, n))
-			return 1;
-	}
-	return 0;
-}
-
-/* Does a complaint carry what ComplaintAuth and ComplaintDomains ask?
- * 1 yes; 0 with why. */
-static int
-complaint_ok(const struct nf_intake_conf *conf, const struct nf_intake_auth
-    *auth, char *why, size_t len)
-{
-	const char *dkim = auth ? auth->dkim : NULL;
-	const char *spf = auth ? auth->spf : NULL;
-	const char *signers = auth && auth->dkim_pass && auth->dkim_pass[0] ?
-	    auth->dkim_pass : auth && eq(dkim, "pass") && auth->dkim_domain ?
-	    auth->dkim_domain : NULL;
-
-	if ((conf->complaint_auth & NF_AUTH_DKIM) && !eq(dkim, "pass")) {
-		snprintf(why, len, "ComplaintAuth needs a passing DKIM signature "
-		    "on the report; DKIM: %s", dkim ? dkim : "not checked");
-		return 0;
-	}
-	if ((conf->complaint_auth & NF_AUTH_SPF) && !eq(spf, "pass")) {
-		snprintf(why, len, "ComplaintAuth needs SPF pass for the "
-		    "reporting client; SPF: %s", spf ? spf : "not checked (no "
-		    "client address or sender)");
-		return 0;
-	}
-	if (conf->ncomplaint_domains > 0 && !provider_signed(conf, auth)) {
-		char names[200];
-		size_t i, used = 0;
-
-		names[0] = '\0';
-		for (i = 0; i < conf->ncomplaint_domains; i++)
-			cat(names, sizeof names, &used, "%s%s", i ? ", " : "",
-			    conf->complaint_domains[i]);
-		snprintf(why, len, "ComplaintDomains needs a passing DKIM "
-		    "signature by %s%s (or a subdomain); passing signatures: "
-		    "%s", conf->ncomplaint_domains > 1 ? "one of " : "", names,
-		    signers ? signers : "none");
-		return 0;
-	}
-	return 1;
-}
-
 /* ---- actions ----------------------------------------------------------- */
 
 struct act {
@@ -431,9 +233,9 @@ evidence(const struct act *a, char *out, size_t size, const char *pre)
 
 	out[0] = '\0';
 	if (pre != NULL)
-		cat(out, size, &used, "%s; ", pre);
-	cat(out, size, &used, "token %s; status %s", a->token,
-	    opt(a->x->status) ? a->x->status : "none");
+		nf_intake_cat(out, size, &used, "%s; ", pre);
+	nf_intake_cat(out, size, &used, "token %s; status %s", a->token,
+	    nf_intake_opt(a->x->status) ? a->x->status : "none");
 	cat_diag(out, size, &used, a->x->diagnostic);
 }
 
@@ -445,7 +247,7 @@ suppress(struct act *a, const char *pre)
 	memset(&sup, 0, sizeof sup);
 	snprintf(sup.address, sizeof sup.address, "%s", a->addr);
 	sup.channel = NF_CH_EMAIL;
-	snprintf(sup.reason, sizeof sup.reason, "%s", opt(a->x->reason) ?
+	snprintf(sup.reason, sizeof sup.reason, "%s", nf_intake_opt(a->x->reason) ?
 	    a->x->reason : "undefined");
 	snprintf(sup.source, sizeof sup.source, "dsn");
 	evidence(a, sup.evidence, sizeof sup.evidence, pre);
@@ -461,14 +263,14 @@ set_status(struct act *a, const char *status)
 {
 	struct nf_delivery_in d = {
 		.queue_id = a->m->queue_id, .address = a->addr,
-		.status = status, .dsn = opt(a->x->status),
-		.relay = opt(a->x->remote_mta),
-		.diagnostic = opt(a->x->diagnostic), .source = "dsn",
+		.status = status, .dsn = nf_intake_opt(a->x->status),
+		.relay = nf_intake_opt(a->x->remote_mta),
+		.diagnostic = nf_intake_opt(a->x->diagnostic), .source = "dsn",
 		.time = a->now,
 	};
 	int rc = NF_STORE_NOTFOUND;
 
-	if (opt(a->m->queue_id))
+	if (nf_intake_opt(a->m->queue_id))
 		rc = nf_store_delivery_add(a->s, &d);
 	if (rc == NF_STORE_NOTFOUND)
 		rc = nf_store_recipient_status(a->s, a->m->id, a->addr, status,
@@ -512,15 +314,15 @@ said(struct act *a)
 {
 	const struct nf_report_rcpt *x = a->x;
 
-	cat(a->detail, DETAIL_MAX, &a->used, "%s%s%s %s%s",
-	    opt(x->action) ? x->action : "failed", opt(x->status) ? " " : "",
-	    nz(x->status), opt(x->reason) ? x->reason : "undefined",
+	nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "%s%s%s %s%s",
+	    nf_intake_opt(x->action) ? x->action : "failed", nf_intake_opt(x->status) ? " " : "",
+	    nz(x->status), nf_intake_opt(x->reason) ? x->reason : "undefined",
 	    x->hard ? " (hard)" : "");
-	if (opt(x->feedback_type))
-		cat(a->detail, DETAIL_MAX, &a->used, " feedback-type %s",
+	if (nf_intake_opt(x->feedback_type))
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, " feedback-type %s",
 		    x->feedback_type);
-	if (opt(x->remote_mta))
-		cat(a->detail, DETAIL_MAX, &a->used, " from %s", x->remote_mta);
+	if (nf_intake_opt(x->remote_mta))
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, " from %s", x->remote_mta);
 	cat_diag(a->detail, DETAIL_MAX, &a->used, x->diagnostic);
 }
 
@@ -541,7 +343,7 @@ decide(struct act *a, int pol, const char **outcome, int *slot, int *do_supp,
 	case NF_POL_BAD:
 		*outcome = "suppressed";
 		*slot = NF_OUT_SUPPRESSED;
-		cat(a->detail, DETAIL_MAX, &a->used, "bad address, suppressed: ");
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "bad address, suppressed: ");
 		break;
 	case NF_POL_SOFT:
 		rc = nf_store_soft_count(a->s, a->addr, a->now -
@@ -552,13 +354,13 @@ decide(struct act *a, int pol, const char **outcome, int *slot, int *do_supp,
 			*do_supp = 1;
 			*outcome = "suppressed";
 			*slot = NF_OUT_SUPPRESSED;
-			cat(a->detail, DETAIL_MAX, &a->used, "soft failure %lld "
+			nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "soft failure %lld "
 			    "of %lld within the window, suppressed: ",
 			    (long long)n, (long long)a->conf->soft_limit);
 		} else {
 			*outcome = "counted";
 			*slot = NF_OUT_COUNTED;
-			cat(a->detail, DETAIL_MAX, &a->used, "soft failure %lld "
+			nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "soft failure %lld "
 			    "of %lld within the window, counted: ",
 			    (long long)n, (long long)a->conf->soft_limit);
 		}
@@ -566,13 +368,13 @@ decide(struct act *a, int pol, const char **outcome, int *slot, int *do_supp,
 	case NF_POL_SPAM:
 		*outcome = "undelivered";
 		*slot = NF_OUT_UNDELIVERED;
-		cat(a->detail, DETAIL_MAX, &a->used, "refused by a spam filter or "
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "refused by a spam filter or "
 		    "policy (address kept; not delivered): ");
 		break;
 	case NF_POL_COMPLAINT:
 		*outcome = "consent-revoked";
 		*slot = NF_OUT_REVOKED;
-		cat(a->detail, DETAIL_MAX, &a->used, "complaint, email consent "
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "complaint, email consent "
 		    "revoked%s%s%s: ", a->why ? " (" : "", nz(a->why),
 		    a->why ? ")" : "");
 		break;
@@ -580,22 +382,22 @@ decide(struct act *a, int pol, const char **outcome, int *slot, int *do_supp,
 	case NF_POL_RELAYED:
 		*outcome = pol == NF_POL_DELIVERED ? "delivered" : "relayed";
 		*slot = NF_OUT_STATUS;
-		cat(a->detail, DETAIL_MAX, &a->used, "success report: ");
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "success report: ");
 		break;
 	case NF_POL_DELAYED:
 		*outcome = "deferred";
 		*slot = NF_OUT_STATUS;
-		cat(a->detail, DETAIL_MAX, &a->used, "delay report: ");
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "delay report: ");
 		break;
 	case NF_POL_AUTOREPLY:
 		*outcome = "recorded";
 		*slot = NF_OUT_RECORDED;
-		cat(a->detail, DETAIL_MAX, &a->used, "auto-reply (not a failure): ");
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "auto-reply (not a failure): ");
 		break;
 	default:
 		*outcome = "recorded";
 		*slot = NF_OUT_RECORDED;
-		cat(a->detail, DETAIL_MAX, &a->used, "recorded: ");
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "recorded: ");
 	}
 	said(a);
 	return rc;
@@ -624,7 +426,7 @@ perform(struct act *a, int pol, int do_supp, int64_t count)
 			rc = suppress(a, pre);
 		}
 		if (rc == NF_STORE_OK)
-			rc = set_status(a, eq(a->x->reason, "expired") ?
+			rc = set_status(a, nf_intake_eq(a->x->reason, "expired") ?
 			    "expired" : "bounced");
 		break;
 	case NF_POL_SPAM:
@@ -656,7 +458,7 @@ nf_intake_kind(const struct nf_report *r)
 	int k = nf_report_kind(r);
 
 	if (k == NF_REPORT_NONE && nf_report_count(r) == 0 &&
-	    opt(nf_report_arf_field(r, "feedback-type")) != NULL)
+	    nf_intake_opt(nf_report_arf_field(r, "feedback-type")) != NULL)
 		return NF_REPORT_ARF;
 	return k;
 }
@@ -752,14 +554,14 @@ no_recipient(struct nf_store *s, const struct nf_intake_conf *conf,
 	if (pol != NF_POL_COMPLAINT || w->attributed) {
 		*outcome = "recorded";
 		*slot = NF_OUT_RECORDED;
-		cat(a->detail, DETAIL_MAX, &a->used, "recorded (the report names "
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "recorded (the report names "
 		    "no recipient%s): ", w->attributed ? "; its complaint is "
 		    "already counted" : "");
 		said(a);
 		return NF_STORE_OK;
 	}
-	if (!complaint_ok(conf, auth, w->why, sizeof w->why)) {
-		cat(a->detail, DETAIL_MAX, &a->used, "complaint not accepted (%s), "
+	if (!nf_intake_complaint_ok(conf, auth, w->why, sizeof w->why)) {
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "complaint not accepted (%s), "
 		    "nothing changed: ", w->why);
 		said(a);
 		return NF_STORE_OK;
@@ -791,13 +593,13 @@ no_recipient(struct nf_store *s, const struct nf_intake_conf *conf,
 	*outcome = "unattributed";
 	*slot = NF_OUT_UNATTRIBUTED;
 	if (w->nreached == 0)
-		cat(a->detail, DETAIL_MAX, &a->used, "complaint about message #%lld "
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "complaint about message #%lld "
 		    "(token %s), recipient redacted by the reporter; the message "
 		    "reached none of its recipients (refused or bounced), so "
 		    "nobody's email consent was changed: ", (long long)w->m.id,
 		    out->token);
 	else
-		cat(a->detail, DETAIL_MAX, &a->used, "complaint about message #%lld "
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "complaint about message #%lld "
 		    "(token %s), recipient redacted by the reporter; the message "
 		    "reached %zu recipients and nothing says which one "
 		    "complained, so nobody's email consent was changed (a "
@@ -866,9 +668,9 @@ one(struct nf_store *s, const struct nf_intake_conf *conf,
 	row->detail = a.detail;
 
 	if (!out->authenticated) {
-		cat(a.detail, DETAIL_MAX, &a.used, "unauthenticated %s report "
+		nf_intake_cat(a.detail, DETAIL_MAX, &a.used, "unauthenticated %s report "
 		    "(%s), nothing changed: ", kind_word(out->kind), out->why);
-	} else if (opt(x->recipient) == NULL) {
+	} else if (nf_intake_opt(x->recipient) == NULL) {
 		rc = no_recipient(s, conf, auth, w, i, pol, &a, &outcome, &slot,
 		    out);
 		row->outcome = outcome;
@@ -877,14 +679,14 @@ one(struct nf_store *s, const struct nf_intake_conf *conf,
 	} else if ((rc = nf_store_recipient_of(s, w->m.id, x->recipient,
 	    td->addr, sizeof td->addr)) == NF_STORE_NOTFOUND) {
 		rc = NF_STORE_OK;
-		cat(a.detail, DETAIL_MAX, &a.used, "unauthenticated: %s is not a "
+		nf_intake_cat(a.detail, DETAIL_MAX, &a.used, "unauthenticated: %s is not a "
 		    "recipient of message %s, nothing changed: ",
 		    nz(x->recipient), out->token);
 	} else if (rc != NF_STORE_OK) {
 		return rc;
 	} else if (pol == NF_POL_COMPLAINT &&
-	    !complaint_ok(conf, auth, w->why, sizeof w->why)) {
-		cat(a.detail, DETAIL_MAX, &a.used, "complaint not accepted (%s), "
+	    !nf_intake_complaint_ok(conf, auth, w->why, sizeof w->why)) {
+		nf_intake_cat(a.detail, DETAIL_MAX, &a.used, "complaint not accepted (%s), "
 		    "nothing changed: ", w->why);
 	} else {
 		td->act = 1;
@@ -943,13 +745,13 @@ nf_intake_apply(struct nf_store *s, const struct nf_intake_conf *conf,
 
 	if ((rc = nf_store_begin(s)) != NF_STORE_OK)
 		goto out;
-	rc = authenticate(s, conf, env, r, now, &w->m, out);
+	rc = nf_intake_authenticate(s, conf, env, r, now, &w->m, out);
 	for (i = 0; i < n && rc == NF_STORE_OK; i++)
 		rc = one(s, conf, auth, r, w, i, now, out);
 	if (rc == NF_STORE_OK) {
 		memset(&rep, 0, sizeof rep);
 		rep.kind = kind_word(out->kind);
-		rep.token = opt(out->token);
+		rep.token = nf_intake_opt(out->token);
 		rep.token_valid = out->token_rc == NF_TOKEN_OK;
 		rep.message = out->message;
 		rep.authenticated = out->authenticated;

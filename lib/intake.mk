@@ -1,7 +1,8 @@
 # lib/intake.mk - report intake (issue 4): applying parsed reports to the
 # store, DKIM/SPF verification of complaints, `notifilterctl ingest`'s
 # tests, and the real-Postfix intake suite
-libnf_a_SOURCES += lib/intake.c lib/intake.h lib/store_report.c
+libnf_a_SOURCES += lib/intake.c lib/intake.h lib/intake_auth.c lib/intake_int.h \
+	lib/store_report.c
 
 # DKIM and SPF (libopendkim, libspf2) in a library of their own, so that
 # only the programs that verify reports link those libraries
