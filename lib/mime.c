@@ -25,6 +25,7 @@
  * block; bad base64 characters are skipped).
  */
 #include "mime.h"
+#include "mime_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -98,171 +99,7 @@ emit(struct nf_mime *m, int ev, struct ent *e, const char *name,
 	return rc;
 }
 
-static void
-lower_copy(char *dst, size_t dstlen, const char *s, size_t n)
-{
-	size_t i;
-
-	if (n >= dstlen)
-		n = dstlen - 1;
-	for (i = 0; i < n; i++)
-		dst[i] = (char)tolower((unsigned char)s[i]);
-	dst[n] = '\0';
-}
-
-int
-nf_mime_param(const char *v, const char *param, char *dst, size_t dstlen)
-{
-	size_t plen = strlen(param);
-	const char *s = v;
-
-	while ((s = strchr(s, ';')) != NULL) {
-		const char *k, *val;
-		size_t n = 0;
-
-		s++;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		k = s;
-		if (strncasecmp(k, param, plen) != 0)
-			continue;
-		val = k + plen;
-		while (*val == ' ' || *val == '\t')
-			val++;
-		if (*val != '=')
-			continue;
-		val++;
-		while (*val == ' ' || *val == '\t')
-			val++;
-		if (*val == '"') {
-			val++;
-			while (val[n] && val[n] != '"' && n + 1 < dstlen) {
-				if (val[n] == '\\' && val[n + 1])
-					val++;
-				dst[n] = val[n];
-				n++;
-			}
-		} else {
-			while (val[n] && val[n] != ';' && val[n] != ' ' &&
-			    val[n] != '\t' && n + 1 < dstlen) {
-				dst[n] = val[n];
-				n++;
-			}
-		}
-		dst[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
-static int
-charset_is_plain(const char *cs)
-{
-	return cs[0] == '\0' || strcmp(cs, "us-ascii") == 0 ||
-	    strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0 ||
-	    strcmp(cs, "ascii") == 0;
-}
-
-/* Charsets whose bytes 0x00-0x7f are ASCII and that keep no state
- * (unlike ISO-2022-JP or UTF-7, whose escapes are ASCII bytes too): an
- * ASCII line in one of them converts to itself, without iconv.  Not
- * windows-1258: glibc composes its diacritics, holding a character back. */
-static int
-charset_keeps_ascii(const char *cs)
-{
-	return strncmp(cs, "iso-8859-", 9) == 0 ||
-	    (strncmp(cs, "windows-125", 11) == 0 && cs[11] >= '0' && cs[11] <= '7' &&
-	    cs[12] == '\0');
-}
-
-static int
-is_ascii(const char *s, size_t n)
-{
-	unsigned char acc = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		acc |= (unsigned char)s[i];
-	return acc < 0x80;
-}
-
-/* Convert with an open descriptor; undecodable bytes become '?'. */
-static int
-conv_with(iconv_t cd, const char *in, size_t len, struct nf_buf *out)
-{
-	char tmp[1024];
-	char *ip = (char *)in;
-	size_t il = len;
-	int rc = NF_BUF_OK;
-
-	iconv(cd, NULL, NULL, NULL, NULL);
-	while (il > 0) {
-		char *op = tmp;
-		size_t ol = sizeof(tmp);
-		size_t r = iconv(cd, &ip, &il, &op, &ol);
-		int e = errno;
-
-		if (op > tmp && (rc = nf_buf_append(out, tmp, (size_t)(op - tmp))) != NF_BUF_OK)
-			return rc;
-		if (r == (size_t)-1 && e != E2BIG) {
-			/* EILSEQ or EINVAL: replace one byte and go on */
-			if ((rc = nf_buf_putc(out, '?')) != NF_BUF_OK)
-				return rc;
-			ip++;
-			il--;
-		}
-	}
-	{
-		char *op = tmp;
-		size_t ol = sizeof(tmp);
-
-		iconv(cd, NULL, NULL, &op, &ol);
-		if (op > tmp)
-			rc = nf_buf_append(out, tmp, (size_t)(op - tmp));
-	}
-	return rc;
-}
-
-int
-nf_mime_to_utf8(const char *charset, const char *in, size_t len, struct nf_buf *out)
-{
-	char cs[40];
-	iconv_t cd;
-	int rc;
-
-	lower_copy(cs, sizeof(cs), charset, strlen(charset));
-	if (charset_is_plain(cs))
-		return nf_buf_append(out, in, len);
-	cd = iconv_open("UTF-8", cs);
-	if (cd == (iconv_t)-1)
-		return nf_buf_append(out, in, len);
-	rc = conv_with(cd, in, len, out);
-	iconv_close(cd);
-	return rc;
-}
-
-/* Value tables, indexed by the byte: -1 where the byte is not a digit of
- * that alphabet.  Lookups rather than branches: decoding runs per byte. */
 #define X16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-static const signed char hex_tab[256] = {
-	X16(-1), X16(-1), X16(-1),
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
-	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	X16(-1),
-	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	X16(-1), X16(-1), X16(-1), X16(-1), X16(-1), X16(-1), X16(-1), X16(-1), X16(-1)
-};
-static const signed char b64_tab[256] = {
-	X16(-1), X16(-1),
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
-	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
-	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
-	X16(-1), X16(-1), X16(-1), X16(-1), X16(-1), X16(-1), X16(-1), X16(-1)
-};
-
 /* bytes of a header field name: printable ASCII but ':' */
 static const unsigned char fname_tab[256] = {
 	X16(0), X16(0),
@@ -273,136 +110,6 @@ static const unsigned char fname_tab[256] = {
 	X16(0), X16(0), X16(0), X16(0), X16(0), X16(0), X16(0), X16(0)
 };
 #undef X16
-
-static int
-hexval(int c)
-{
-	return hex_tab[(unsigned char)c];
-}
-
-static int
-b64val(int c)
-{
-	return b64_tab[(unsigned char)c];
-}
-
-/* One encoded word's text, decoded into raw bytes.  The bytes are
- * collected in a small array and appended in pieces: one append per byte
- * was the cost of this function. */
-static int
-word_decode(int enc, const char *s, size_t n, struct nf_buf *raw)
-{
-	char o[512];
-	size_t i, k = 0;
-	unsigned bits = 0;
-	int nb = 0, rc = NF_BUF_OK;
-
-	for (i = 0; i < n && rc == NF_BUF_OK; i++) {
-		if (k + 3 > sizeof(o)) {
-			rc = nf_buf_append(raw, o, k);
-			k = 0;
-			if (rc != NF_BUF_OK)
-				break;
-		}
-		if (enc == 'q') {
-			int h1, h2;
-
-			if (s[i] == '_')
-				o[k++] = ' ';
-			else if (s[i] == '=' && i + 2 < n && (h1 = hexval(s[i + 1])) >= 0 &&
-			    (h2 = hexval(s[i + 2])) >= 0) {
-				o[k++] = (char)(h1 * 16 + h2);
-				i += 2;
-			} else
-				o[k++] = s[i];
-		} else {
-			int v = b64val(s[i]);
-
-			if (v < 0)
-				continue;
-			bits = (bits << 6) | (unsigned)v;
-			if (++nb == 4) {
-				o[k++] = (char)(bits >> 16);
-				o[k++] = (char)(bits >> 8);
-				o[k++] = (char)bits;
-				nb = 0;
-				bits = 0;
-			}
-		}
-	}
-	if (enc == 'b' && rc == NF_BUF_OK) {
-		if (nb == 2)
-			o[k++] = (char)(bits >> 4);
-		else if (nb == 3) {
-			o[k++] = (char)(bits >> 10);
-			o[k++] = (char)(bits >> 2);
-		}
-	}
-	if (k > 0 && rc == NF_BUF_OK)
-		rc = nf_buf_append(raw, o, k);
-	return rc;
-}
-
-int
-nf_mime_decode_words(const char *in, size_t len, struct nf_buf *out)
-{
-	size_t i = 0, gap_start = 0;
-	int prev_word = 0, rc = NF_BUF_OK;
-	struct nf_buf raw;
-
-	nf_buf_init(&raw, out->max);
-	while (i < len && rc == NF_BUF_OK) {
-		const char *cs, *q1, *q2, *end;
-		char charset[40];
-		int enc;
-
-		if (!(in[i] == '=' && i + 1 < len && in[i + 1] == '?'))
-			goto plain;
-		cs = in + i + 2;
-		q1 = memchr(cs, '?', len - (size_t)(cs - in));
-		if (q1 == NULL || q1 + 2 >= in + len || q1[2] != '?')
-			goto plain;
-		enc = tolower((unsigned char)q1[1]);
-		if (enc != 'q' && enc != 'b')
-			goto plain;
-		q2 = q1 + 3;
-		end = q2;
-		while (end + 1 < in + len && !(end[0] == '?' && end[1] == '='))
-			end++;
-		if (end + 1 >= in + len)
-			goto plain;
-		lower_copy(charset, sizeof(charset), cs, (size_t)(q1 - cs));
-		{
-			char *star = strchr(charset, '*');	/* RFC 2231 language */
-
-			if (star)
-				*star = '\0';
-		}
-		/* whitespace between two encoded words is dropped */
-		if (!prev_word && gap_start < i)
-			rc = nf_buf_append(out, in + gap_start, i - gap_start);
-		nf_buf_reset(&raw);
-		if (rc == NF_BUF_OK)
-			rc = word_decode(enc, q2, (size_t)(end - q2), &raw);
-		if (rc == NF_BUF_OK || rc == NF_BUF_TRUNC)
-			rc = nf_mime_to_utf8(charset, nf_buf_cstr(&raw), raw.len, out);
-		i = (size_t)(end + 2 - in);
-		gap_start = i;
-		prev_word = 1;
-		continue;
-plain:
-		/* plain text is not appended byte by byte: it stays pending from
-		 * gap_start on, like blanks, and goes out with the next encoded
-		 * word or at the end; the appended bytes are the same */
-		if (in[i] != ' ' && in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
-			prev_word = 0;
-		i++;
-	}
-	if (rc == NF_BUF_OK && !prev_word && gap_start < len)
-		rc = nf_buf_append(out, in + gap_start, len - gap_start);
-	nf_buf_free(&raw);
-	return rc;
-}
 
 /* The part's type from a constant (all of them fit; cut if one did not). */
 static void
@@ -430,16 +137,16 @@ body_out(struct nf_mime *m, struct ent *e, const char *s, size_t n)
 {
 	if (e->outmode == 0) {
 		e->outmode = OUT_PLAIN;
-		if (is_text(e) && !charset_is_plain(e->p.charset)) {
+		if (is_text(e) && !nf_mime_charset_plain(e->p.charset)) {
 			e->cd = iconv_open("UTF-8", e->p.charset);
 			if (e->cd != (iconv_t)-1)
 				e->outmode = OUT_CONV;
-			e->ascii_same = charset_keeps_ascii(e->p.charset);
+			e->ascii_same = nf_mime_charset_keeps_ascii(e->p.charset);
 		}
 	}
-	if (e->outmode == OUT_CONV && !(e->ascii_same && is_ascii(s, n))) {
+	if (e->outmode == OUT_CONV && !(e->ascii_same && nf_mime_is_ascii(s, n))) {
 		nf_buf_reset(&m->conv);
-		if (conv_with(e->cd, s, n, &m->conv) == NF_BUF_NOMEM)
+		if (nf_mime_conv_with(e->cd, s, n, &m->conv) == NF_BUF_NOMEM)
 			return m->stop = -1;
 		return emit(m, NF_MIME_LINE, e, NULL, nf_buf_cstr(&m->conv), m->conv.len);
 	}
@@ -554,8 +261,8 @@ body_line(struct nf_mime *m, struct ent *e, const char *l, size_t n)
 			if (eq == NULL || m->stop)
 				break;
 			/* l[i] is '=' */
-			if (i + 2 < end && (h1 = hexval(l[i + 1])) >= 0 &&
-			    (h2 = hexval(l[i + 2])) >= 0) {
+			if (i + 2 < end && (h1 = nf_mime_hexval(l[i + 1])) >= 0 &&
+			    (h2 = nf_mime_hexval(l[i + 2])) >= 0) {
 				out[o++] = (char)(h1 * 16 + h2);
 				i += 3;
 			} else {
@@ -583,8 +290,8 @@ body_line(struct nf_mime *m, struct ent *e, const char *l, size_t n)
 			/* four good characters on a quantum boundary: the usual
 			 * case, decoded at once */
 			if (e->b64n == 0 && i + 4 <= n && o + 3 <= sizeof(out)) {
-				int a = b64val(l[i]), b = b64val(l[i + 1]);
-				int c = b64val(l[i + 2]), d = b64val(l[i + 3]);
+				int a = nf_mime_b64val(l[i]), b = nf_mime_b64val(l[i + 1]);
+				int c = nf_mime_b64val(l[i + 2]), d = nf_mime_b64val(l[i + 3]);
 
 				if ((a | b | c | d) >= 0) {
 					unsigned q = (unsigned)a << 18 | (unsigned)b << 12 |
@@ -601,7 +308,7 @@ body_line(struct nf_mime *m, struct ent *e, const char *l, size_t n)
 					continue;
 				}
 			}
-			v = b64val(l[i]);
+			v = nf_mime_b64val(l[i]);
 			if (v < 0)
 				continue;
 			e->b64 = (e->b64 << 6) | (unsigned)v;
@@ -725,14 +432,14 @@ header_done(struct nf_mime *m, struct ent *e)
 	if (strcasecmp(h, "content-type") == 0 && !e->p.headers_only) {
 		size_t tl = strcspn(v, "; \t");
 
-		lower_copy(e->p.type, sizeof(e->p.type), v, tl);
+		nf_mime_lower_copy(e->p.type, sizeof(e->p.type), v, tl);
 		if (strchr(e->p.type, '/') == NULL)
 			set_type(e, "text/plain");
 		if (nf_mime_param(v, "charset", e->p.charset, sizeof(e->p.charset)))
-			lower_copy(e->p.charset, sizeof(e->p.charset), e->p.charset,
+			nf_mime_lower_copy(e->p.charset, sizeof(e->p.charset), e->p.charset,
 			    strlen(e->p.charset));
 		if (nf_mime_param(v, "report-type", e->p.report_type, sizeof(e->p.report_type)))
-			lower_copy(e->p.report_type, sizeof(e->p.report_type),
+			nf_mime_lower_copy(e->p.report_type, sizeof(e->p.report_type),
 			    e->p.report_type, strlen(e->p.report_type));
 		if (!nf_mime_param(v, "boundary", e->boundary, sizeof(e->boundary)))
 			e->boundary[0] = '\0';

@@ -1,6 +1,7 @@
 # lib/report.mk - the report parser (MIME, DSN, ARF, heuristics, classification),
 # `notifilterctl parse`, its tests, fuzz targets and benchmark
-libnf_a_SOURCES += lib/mime.c lib/mime.h lib/dsn.c lib/dsn.h lib/arf.c lib/arf.h \
+libnf_a_SOURCES += lib/mime.c lib/mime.h lib/mime_text.c lib/mime_int.h \
+	lib/dsn.c lib/dsn.h lib/arf.c lib/arf.h \
 	lib/heur.c lib/heur.h lib/classify.c lib/classify.h lib/classify_tab.c \
 	lib/report.c lib/report.h lib/report_int.h lib/report_rcpt.c lib/report_kind.c \
 	lib/report_mta.c lib/report_mta.h
@@ -34,7 +35,7 @@ tests_unit_t_corpus_LDADD = $(NF_LIBS)
 # libFuzzer targets (configure CC=clang --enable-fuzzing); the parser's
 # sources are compiled into each target so that they are instrumented
 if FUZZING
-PARSE_FUZZ_SRC = lib/buf.c lib/mime.c lib/dsn.c lib/arf.c lib/heur.c \
+PARSE_FUZZ_SRC = lib/buf.c lib/mime.c lib/mime_text.c lib/dsn.c lib/arf.c lib/heur.c \
 	lib/classify.c lib/classify_tab.c lib/report.c lib/report_rcpt.c lib/report_kind.c \
 	lib/report_mta.c tests/fuzz/fuzz_common.h
 NF_PFUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
