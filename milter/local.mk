@@ -4,7 +4,9 @@ notifilter_SOURCES = milter/main.c milter/callbacks.c milter/handlers.c \
 	milter/ctx.c milter/ctx.h milter/writer.c milter/state.c \
 	milter/storeio.c milter/milter.h milter/tag.c milter/tag.h \
 	milter/follow.c milter/follow_file.c milter/follow.h milter/follow_int.h \
-	milter/fallback.c milter/fallback.h milter/fallback_send.c \
+	milter/fallback.c milter/fallback.h milter/fallback_int.h \
+	milter/fallback_scan.c milter/fallback_claim.c milter/fallback_sched.c \
+	milter/fallback_disp.c milter/fallback_send.c \
 	milter/fallback_send.h lib/fallback.c lib/fallback.h
 notifilter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
 # the receipt listener and the channel drivers (libnfreceipt.a, libnfchan.a,
