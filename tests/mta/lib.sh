@@ -450,6 +450,56 @@ nf_sql() { "$NF_PY" "$NF_TOOLS/sqlq.py" "$@"; }
 # smtpc PORT FROM RCPT... (see tests/tools/smtpc.py)
 smtpc() { "$NF_PY" "$NF_TOOLS/smtpc.py" "$@"; }
 
+# ---- report intake through Postfix (t-intake.sh, t-fallback.sh) ------------
+# nf_pipe_ingest CONF: master.cf's "notifilter" pipe into `notifilterctl
+# ingest`, the entry of contrib/postfix-intake.cf with this test's paths
+nf_pipe_ingest() {
+	printf '%s\n  %s\n' "notifilter unix - n n - - pipe" \
+	    "flags=Rq user=nobody null_sender= argv=$NOTIFILTERCTL -c $1 ingest --sender=\${sender} --recipient=\${recipient} --client-ip=\${client_address} --helo=\${client_helo}"
+}
+# nf_rawsend PORT HELO FROM RCPT FILE: FILE as is, by SMTP to 127.0.0.1,
+# as a remote MTA named HELO would; prints SENT
+nf_rawsend() {
+	"$NF_PY" - "$@" <<'EOF'
+import smtplib, sys
+port, helo, sender, rcpt, path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+with open(path, 'rb') as f:
+    data = f.read()
+s = smtplib.SMTP('127.0.0.1', port, local_hostname=helo, timeout=30)
+s.sendmail(sender, [rcpt], data)
+s.quit()
+print('SENT')
+EOF
+}
+# nf_dsn550 HOST RCPT_TO FINAL_RECIPIENT: a Postfix-like 550 5.1.1 DSN
+# written by mail server HOST
+nf_dsn550() {
+	cat <<EOF
+From: MAILER-DAEMON@$1 (Mail Delivery System)
+To: $2
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; $1
+
+Final-Recipient: rfc822; $3
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <$3>: User unknown
+
+--B--
+EOF
+}
+
 # nf_have_tools: the external programs every MTA suite needs, or a reason.
 nf_missing_tools() {
 	local t miss=

@@ -114,8 +114,7 @@ PF_SMTPD_MILTERS=unix:$RUN/nf.sock PF_NONSMTPD_MILTERS=unix:$RUN/nf.sock
 PF_MAIN_EXTRA="transport_maps = texthash:$NF_D/transport
 relay_domains = $BD
 notifilter_destination_recipient_limit = 1"
-PF_MASTER_EXTRA="notifilter unix - n n - - pipe
-  flags=Rq user=nobody null_sender= argv=$NOTIFILTERCTL -c $CONF ingest --sender=\${sender} --recipient=\${recipient} --client-ip=\${client_address} --helo=\${client_helo}"
+PF_MASTER_EXTRA=$(nf_pipe_ingest "$CONF")
 pf_create "$PF" || t_bail "could not write the Postfix config in $PF"
 pf_start "$PF" || t_bail "Postfix did not start (log: $PF/log/maillog)"
 nf_wait 5 test -s "$PF/log/maillog"
@@ -139,45 +138,9 @@ trace() { nf_ctl -c "$CONF" trace "$1" 2>&1; }
 has_receipt() { trace "$1" | grep -q "delivered: kannel status 1"; }
 rcpt_status() { q "SELECT status FROM recipients WHERE address = ? ORDER BY id DESC LIMIT 1" "$1"; }
 # rawsend FROM RCPT FILE: the message in FILE by SMTP, as a remote MTA would
-rawsend() {
-	"$NF_PY" - "$PORT" "$1" "$2" "$3" <<'EOF'
-import smtplib, sys
-port, sender, rcpt, path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-with open(path, 'rb') as f:
-    data = f.read()
-s = smtplib.SMTP('127.0.0.1', port, local_hostname='mx.evil.example', timeout=30)
-s.sendmail(sender, [rcpt], data)
-s.quit()
-print('SENT')
-EOF
-}
+rawsend() { nf_rawsend "$PORT" mx.evil.example "$@"; }
 # dsn RCPT_TO FINAL_RECIPIENT: a Postfix-like 550 5.1.1 DSN
-dsn() {
-	cat <<EOF
-From: MAILER-DAEMON@mx.example.test (Mail Delivery System)
-To: $1
-Subject: Undelivered Mail Returned to Sender
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---B
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.example.test
-
-Final-Recipient: rfc822; $2
-Action: failed
-Status: 5.1.1
-Diagnostic-Code: smtp; 550 5.1.1 <$2>: User unknown
-
---B--
-EOF
-}
+dsn() { nf_dsn550 mx.example.test "$@"; }
 
 # ==== the notifications ======================================================================
 

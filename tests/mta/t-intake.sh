@@ -103,8 +103,7 @@ relay_domains = $BD
 maximal_queue_lifetime = 4s
 notifilter_destination_recipient_limit = 1"
 # the entry of contrib/postfix-intake.cf, with this test's paths
-PF_MASTER_EXTRA="notifilter unix - n n - - pipe
-  flags=Rq user=nobody null_sender= argv=$NOTIFILTERCTL -c $CONF ingest --sender=\${sender} --recipient=\${recipient} --client-ip=\${client_address} --helo=\${client_helo}"
+PF_MASTER_EXTRA=$(nf_pipe_ingest "$CONF")
 pf_create "$PF" || t_bail "could not write the Postfix config in $PF"
 pf_start "$PF" || t_bail "Postfix did not start (log: $PF/log/maillog)"
 nf_daemon_start nf "$CONF" || t_bail "notifilter did not start (log: $NF_D/nf.log)"
@@ -122,45 +121,9 @@ nreports() { q "SELECT count(*) FROM report_recipients WHERE address = lower(?)"
 is_supp() { q "SELECT count(*) FROM suppressions WHERE address = ? AND channel = 'email'" "$1"; }
 has_reports() { [ "$(nreports "$1")" -ge "${2:-1}" ]; }
 # rawsend FROM RCPT FILE: the message in FILE, as is, by SMTP
-rawsend() {
-	"$NF_PY" - "$PORT" "$1" "$2" "$3" <<'EOF'
-import smtplib, sys
-port, sender, rcpt, path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-with open(path, 'rb') as f:
-    data = f.read()
-s = smtplib.SMTP('127.0.0.1', port, local_hostname='mx.isp.example.net', timeout=30)
-s.sendmail(sender, [rcpt], data)
-s.quit()
-print('SENT')
-EOF
-}
+rawsend() { nf_rawsend "$PORT" mx.isp.example.net "$@"; }
 # forged_dsn RCPT_TO FINAL_RECIPIENT: a Postfix-like 550 5.1.1 DSN
-forged_dsn() {
-	cat <<EOF
-From: MAILER-DAEMON@mx.evil.example (Mail Delivery System)
-To: $1
-Subject: Undelivered Mail Returned to Sender
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---B
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.evil.example
-
-Final-Recipient: rfc822; $2
-Action: failed
-Status: 5.1.1
-Diagnostic-Code: smtp; 550 5.1.1 <$2>: User unknown
-
---B--
-EOF
-}
+forged_dsn() { nf_dsn550 mx.evil.example "$@"; }
 
 # ==== send the notifications ===================================================
 
