@@ -2,7 +2,8 @@
 # `notifilterctl parse`, its tests, fuzz targets and benchmark
 libnf_a_SOURCES += lib/mime.c lib/mime.h lib/mime_text.c lib/mime_int.h \
 	lib/dsn.c lib/dsn.h lib/arf.c lib/arf.h \
-	lib/heur.c lib/heur.h lib/classify.c lib/classify.h lib/classify_tab.c \
+	lib/heur.c lib/heur.h lib/classify.c lib/classify.h lib/classify_int.h \
+	lib/classify_read.c lib/classify_tab.c \
 	lib/report.c lib/report.h lib/report_int.h lib/report_rcpt.c lib/report_kind.c \
 	lib/report_mta.c lib/report_mta.h
 
@@ -36,8 +37,8 @@ tests_unit_t_corpus_LDADD = $(NF_LIBS)
 # sources are compiled into each target so that they are instrumented
 if FUZZING
 PARSE_FUZZ_SRC = lib/buf.c lib/mime.c lib/mime_text.c lib/dsn.c lib/arf.c lib/heur.c \
-	lib/classify.c lib/classify_tab.c lib/report.c lib/report_rcpt.c lib/report_kind.c \
-	lib/report_mta.c tests/fuzz/fuzz_common.h
+	lib/classify.c lib/classify_read.c lib/classify_tab.c lib/report.c lib/report_rcpt.c \
+	lib/report_kind.c lib/report_mta.c tests/fuzz/fuzz_common.h
 NF_PFUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz_mime tests/fuzz/fuzz_dsn tests/fuzz/fuzz_arf
 tests_fuzz_fuzz_mime_SOURCES = tests/fuzz/fuzz_mime.c $(PARSE_FUZZ_SRC)
