@@ -1,5 +1,6 @@
 # lib/erase.mk - erasure with keyed hashes (issue 6)
-libnf_a_SOURCES += lib/store_erase.c
+libnf_a_SOURCES += lib/store_erase.c lib/store_erase_key.c \
+	lib/store_erase_table.c lib/store_erase_int.h
 
 check_PROGRAMS += tests/unit/t_erase
 TESTS += tests/unit/t_erase

@@ -687,7 +687,7 @@ void nf_stats_free(struct nf_stats *st);
 const char *nf_stats_sql(size_t i);
 
 
-/* ---- erasure (issue 6; lib/store_erase.c) ------------------------------- */
+/* ---- erasure (issue 6; lib/store_erase*.c) ------------------------------ */
 
 /*
  * What erasing a contact keeps: for each channel on which its email or

@@ -1,20 +1,17 @@
 /*
  * store_erase.c - erasing a contact (issue 6) in the SQLite backend of
- * store.h: the process-wide erasure key, the keyed hashes kept in table
- * `erased`, the erasure itself, and the erased rows' upkeep for
- * `suppress list|remove`.  The hot-path lookup of erased rows is in
- * store_sqlite.c (nf_st_erased_match), next to the one it follows.
+ * store.h: one transaction that deletes or blanks, across the tables,
+ * every row naming the contact's email or phone (outbox, reports, events,
+ * suppressions; store_rows.c does the contact's own rows), and keeps its
+ * suppressions and revocations as keyed hashes in table `erased`.  The
+ * key and the hash (and why hashes) are in store_erase_key.c; the erased
+ * rows' later life (a contact added again, the fallback's check,
+ * `suppress list|remove`) in store_erase_table.c.  The hot-path lookup of
+ * erased rows is in store_sqlite.c (nf_st_erased_match), next to the one
+ * it follows.
  *
- * Why hashes: an address that bounced or complained must stay blocked
- * after its owner asked to be forgotten.  A keyed hash (HMAC-SHA256 under
- * a key derived from SecretFile) answers "is this address erased?" for
- * whoever holds the key, and gives nothing to someone who only has the
- * database file: an unkeyed hash of an address is reversed by guessing.
- *
- * Ownership: the key lives in static storage, written by
- * nf_store_erase_key_set (once at start, before threads) and read under a
- * mutex by hashers, wiped when replaced or forgotten.  Every other function
- * works on the caller's handle.
+ * Ownership: every function works on the caller's handle; the contact
+ * read for the erasure is on the heap and wiped before it is freed.
  *
  * Spellings: records are matched on the store key (lower case, domain in
  * A-labels) and, for an IDN domain, on its U-label form too, which an
@@ -27,11 +24,9 @@
  * its scans of the event and report text (which may name an address
  * anywhere) cost more than any preparing.
  */
-#include "store_sqlite.h"
+#include "store_erase_int.h"
 
 #include <ctype.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,159 +35,8 @@
 
 #include <idn2.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
-#define KEY_LEN 32		/* SHA-256 output */
-#define KEYCHECK_STATE "erase.keycheck"
-#define KEYCHECK_TEXT "notifilter erasure key check"
 #define KEEP_MAX 8		/* email + 3 phone channels, and room */
-
-#define SHA256_BLOCK 64
-
-static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned char erase_key[KEY_LEN];
-static atomic_int key_ready;
-/*
- * HMAC's two hash states after the key block (RFC 2104: inner after
- * K^ipad, outer after K^opad), made once per key: an address's hash is
- * then two copies, two updates and two finals.  OpenSSL's one-shot HMAC()
- * looks the algorithm up on every call, which tripled the cost of the
- * hot path's lookup of an unknown address once erased rows exist.
- */
-static EVP_MD_CTX *key_inner, *key_outer;
-
-/* Replace the templates for key k (NULL: drop them); under key_lock. */
-static int
-templates_set(const unsigned char *k)
-{
-	unsigned char pad[SHA256_BLOCK];
-	EVP_MD_CTX *in = NULL, *out = NULL;
-	size_t i;
-	int ok = 1;
-
-	if (k != NULL) {
-		in = EVP_MD_CTX_new();
-		out = EVP_MD_CTX_new();
-		for (i = 0; i < sizeof pad; i++)
-			pad[i] = (unsigned char)((i < KEY_LEN ? k[i] : 0) ^ 0x36);
-		ok = in != NULL && out != NULL &&
-		    EVP_DigestInit_ex(in, EVP_sha256(), NULL) == 1 &&
-		    EVP_DigestUpdate(in, pad, sizeof pad) == 1;
-		for (i = 0; i < sizeof pad; i++)
-			pad[i] = (unsigned char)((i < KEY_LEN ? k[i] : 0) ^ 0x5c);
-		ok = ok && EVP_DigestInit_ex(out, EVP_sha256(), NULL) == 1 &&
-		    EVP_DigestUpdate(out, pad, sizeof pad) == 1;
-		OPENSSL_cleanse(pad, sizeof pad);
-		if (!ok) {
-			EVP_MD_CTX_free(in);
-			EVP_MD_CTX_free(out);
-			in = out = NULL;
-		}
-	}
-	EVP_MD_CTX_free(key_inner);
-	EVP_MD_CTX_free(key_outer);
-	key_inner = in;
-	key_outer = out;
-	return ok ? 0 : -1;
-}
-
-/* ---- the key and the hash ------------------------------------------------ */
-
-int
-nf_store_erase_key_set(const unsigned char *secret, size_t len)
-{
-	unsigned char k[EVP_MAX_MD_SIZE];
-	unsigned int klen = 0;
-	int rc = 0;
-
-	if (secret != NULL && len > 0 &&
-	    (HMAC(EVP_sha256(), secret, (int)len,
-	    (const unsigned char *)NF_STORE_ERASE_LABEL,
-	    sizeof NF_STORE_ERASE_LABEL - 1, k, &klen) == NULL ||
-	    klen != KEY_LEN))
-		rc = -1;
-	pthread_mutex_lock(&key_lock);
-	OPENSSL_cleanse(erase_key, sizeof erase_key);
-	if (rc == 0 && secret != NULL && len > 0) {
-		memcpy(erase_key, k, KEY_LEN);
-		rc = templates_set(erase_key);
-	} else
-		templates_set(NULL);
-	atomic_store(&key_ready, rc == 0 && secret != NULL && len > 0);
-	pthread_mutex_unlock(&key_lock);
-	OPENSSL_cleanse(k, sizeof k);
-	return rc;
-}
-
-int
-nf_store_erase_key_ready(void)
-{
-	return atomic_load_explicit(&key_ready, memory_order_acquire);
-}
-
-/* HMAC-SHA256 of data under the erasure key, as lower-case hex. */
-static int
-keyed_hex(const char *data, char *out, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int mlen = 0, i;
-	EVP_MD_CTX *ci, *co;
-	int ok;
-
-	if (len < NF_STORE_HASH_MAX)
-		return -1;
-	ci = EVP_MD_CTX_new();
-	co = EVP_MD_CTX_new();
-	pthread_mutex_lock(&key_lock);
-	ok = ci != NULL && co != NULL && atomic_load(&key_ready) &&
-	    key_inner != NULL &&
-	    EVP_MD_CTX_copy_ex(ci, key_inner) == 1 &&
-	    EVP_MD_CTX_copy_ex(co, key_outer) == 1;
-	pthread_mutex_unlock(&key_lock);
-	/* H(K^opad || H(K^ipad || data)) */
-	ok = ok && EVP_DigestUpdate(ci, data, strlen(data)) == 1 &&
-	    EVP_DigestFinal_ex(ci, mac, &mlen) == 1 && mlen == KEY_LEN &&
-	    EVP_DigestUpdate(co, mac, mlen) == 1 &&
-	    EVP_DigestFinal_ex(co, mac, &mlen) == 1 && mlen == KEY_LEN;
-	EVP_MD_CTX_free(ci);
-	EVP_MD_CTX_free(co);
-	if (!ok)
-		return -1;
-	for (i = 0; i < KEY_LEN; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 0xf];
-	}
-	out[2 * KEY_LEN] = '\0';
-	return 0;
-}
-
-int
-nf_store_erase_hash(const char *key, char *out, size_t len)
-{
-	if (key == NULL || key[0] == '\0')
-		return -1;
-	return keyed_hex(key, out, len);
-}
-
-int
-nf_store_erase_key_check(struct nf_store *s, int *match)
-{
-	char want[NF_STORE_HASH_MAX], have[NF_STORE_HASH_MAX + 1];
-	int rc;
-
-	*match = 1;
-	if (keyed_hex(KEYCHECK_TEXT, want, sizeof want) != 0)
-		return NF_STORE_OK;	/* no key: nothing to compare */
-	rc = nf_store_state_get(s, KEYCHECK_STATE, have, sizeof have);
-	if (rc == NF_STORE_NOTFOUND)
-		return NF_STORE_OK;
-	if (rc != NF_STORE_OK)
-		return rc;
-	*match = strcmp(want, have) == 0;
-	return NF_STORE_OK;
-}
 
 /* ---- statements ------------------------------------------------------------ */
 
@@ -235,24 +79,18 @@ static const char sql_rr_scan[] =
 	" WHERE instr(lower(diagnostic), ?1) > 0";
 static const char sql_rr_blank_id[] =
 	"UPDATE report_recipients SET diagnostic = NULL WHERE id = ?1";
-static const char sql_erased_all[] =
-	"SELECT hash, channel, reason, time FROM erased ORDER BY time, hash";
-static const char sql_erased_prefix[] =
-	"SELECT DISTINCT hash FROM erased WHERE substr(hash, 1, ?2) = ?1"
-	" AND (?3 IS NULL OR channel = ?3) LIMIT 2";
-static const char sql_erased_delete[] =
-	"DELETE FROM erased WHERE hash = ?1 AND (?2 IS NULL OR channel = ?2)";
 
-static sqlite3_stmt *
-prep(struct nf_store *s, const char *sql)
+sqlite3_stmt *
+nf_er_prep(struct nf_store *s, const char *sql)
 {
 	return nf_st_prep(s, sql, "preparing an erasure statement");
 }
 
 /* Run a prepared statement with bound parameters to its end; adds the
  * rows it changed to *rows (if not NULL); finalizes it. */
-static int
-run(struct nf_store *s, sqlite3_stmt *st, int64_t *rows, const char *what)
+int
+nf_er_run(struct nf_store *s, sqlite3_stmt *st, int64_t *rows,
+    const char *what)
 {
 	int rc;
 
@@ -331,7 +169,7 @@ scan(struct nf_store *s, const char *sql, const char *act,
 	size_t n = 0, cap = 0, i;
 	int rc;
 
-	if ((st = prep(s, sql)) == NULL)
+	if ((st = nf_er_prep(s, sql)) == NULL)
 		return NF_STORE_ERR;
 	sqlite3_bind_text(st, 1, needle, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -356,12 +194,12 @@ scan(struct nf_store *s, const char *sql, const char *act,
 	}
 	/* deleting while the scan steps would be undefined: after it */
 	for (i = 0, rc = NF_STORE_OK; i < n && rc == NF_STORE_OK; i++) {
-		if ((del = prep(s, act)) == NULL) {
+		if ((del = nf_er_prep(s, act)) == NULL) {
 			rc = NF_STORE_ERR;
 			break;
 		}
 		sqlite3_bind_int64(del, 1, ids[i]);
-		rc = run(s, del, rows, what);
+		rc = nf_er_run(s, del, rows, what);
 	}
 	free(ids);
 	return rc;
@@ -407,7 +245,7 @@ collect_keep(struct nf_store *s, int64_t contact, const char *email,
 	int rc;
 
 	*n = 0;
-	if ((st = prep(s, sql_sup_of)) == NULL)
+	if ((st = nf_er_prep(s, sql_sup_of)) == NULL)
 		return NF_STORE_ERR;
 	bind2(st, email, phone);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -425,7 +263,7 @@ collect_keep(struct nf_store *s, int64_t contact, const char *email,
 		return nf_st_fail(s, rc, "reading suppressions to erase");
 	if (contact == 0)
 		return NF_STORE_OK;
-	if ((st = prep(s, sql_revoked)) == NULL)
+	if ((st = nf_er_prep(s, sql_revoked)) == NULL)
 		return NF_STORE_ERR;
 	sqlite3_bind_int64(st, 1, contact);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -446,7 +284,7 @@ static int
 write_keep(struct nf_store *s, const struct keep *k, size_t n, int64_t now,
     int64_t *rows)
 {
-	char hash[NF_STORE_HASH_MAX], have[NF_STORE_HASH_MAX + 1];
+	char hash[NF_STORE_HASH_MAX];
 	sqlite3_stmt *st;
 	size_t i;
 	int rc;
@@ -455,27 +293,21 @@ write_keep(struct nf_store *s, const struct keep *k, size_t n, int64_t now,
 		if (nf_store_erase_hash(k[i].addr, hash, sizeof hash) != 0)
 			return nf_st_error(s, NF_STORE_ERR, "%s: cannot compute "
 			    "the erasure hash", s->path);
-		if ((st = prep(s, sql_erased_put)) == NULL)
+		if ((st = nf_er_prep(s, sql_erased_put)) == NULL)
 			return NF_STORE_ERR;
 		sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, nf_channel_name(k[i].ch), -1,
 		    SQLITE_STATIC);
 		nf_st_bind_cut(st, 3, k[i].reason, NF_STORE_TEXT_MAX - 1);
 		sqlite3_bind_int64(st, 4, now);
-		if ((rc = run(s, st, rows, "keeping an erased address")) !=
-		    NF_STORE_OK)
+		if ((rc = nf_er_run(s, st, rows, "keeping an erased "
+		    "address")) != NF_STORE_OK)
 			return rc;
 	}
 	if (n == 0)
 		return NF_STORE_OK;
 	/* the first rows record which key wrote them (see key_check) */
-	rc = nf_store_state_get(s, KEYCHECK_STATE, have, sizeof have);
-	if (rc != NF_STORE_NOTFOUND)
-		return rc;
-	if (keyed_hex(KEYCHECK_TEXT, hash, sizeof hash) != 0)
-		return nf_st_error(s, NF_STORE_ERR, "%s: cannot compute the "
-		    "erasure key check", s->path);
-	return nf_store_state_set(s, KEYCHECK_STATE, hash);
+	return nf_er_key_note(s);
 }
 
 /* ---- the erasure ------------------------------------------------------------- */
@@ -512,15 +344,16 @@ erase_email_records(struct nf_store *s, const char *email, int64_t *rows)
 	size_t i;
 	int rc;
 
-	st = prep(s, sql_report_blank);
+	st = nf_er_prep(s, sql_report_blank);
 	if (st != NULL)
 		nf_st_bind_opt(st, 1, email);
-	if ((rc = run(s, st, rows, "erasing report excerpts")) != NF_STORE_OK)
+	if ((rc = nf_er_run(s, st, rows, "erasing report excerpts")) !=
+	    NF_STORE_OK)
 		return rc;
-	st = prep(s, sql_report_rcpt_delete);
+	st = nf_er_prep(s, sql_report_rcpt_delete);
 	if (st != NULL)
 		nf_st_bind_opt(st, 1, email);
-	if ((rc = run(s, st, rows, "erasing report rows")) != NF_STORE_OK)
+	if ((rc = nf_er_run(s, st, rows, "erasing report rows")) != NF_STORE_OK)
 		return rc;
 	for (i = 0; email[i] && i + 1 < sizeof needle; i++)
 		needle[i] = (char)tolower((unsigned char)email[i]);
@@ -544,9 +377,9 @@ erase_records(struct nf_store *s, const char *email, const char *phone,
 	sqlite3_stmt *st;
 	int rc;
 
-	st = prep(s, sql_outbox_delete);
+	st = nf_er_prep(s, sql_outbox_delete);
 	bind2(st, email, phone);
-	if ((rc = run(s, st, rows, "erasing outbox rows")) != NF_STORE_OK)
+	if ((rc = nf_er_run(s, st, rows, "erasing outbox rows")) != NF_STORE_OK)
 		return rc;
 	if (email[0] != '\0') {
 		if ((rc = erase_email_records(s, email, rows)) != NF_STORE_OK)
@@ -565,9 +398,9 @@ erase_records(struct nf_store *s, const char *email, const char *phone,
 		    rows, "erasing report excerpts naming the phone")))
 			return rc;
 	}
-	st = prep(s, sql_sup_delete);
+	st = nf_er_prep(s, sql_sup_delete);
 	bind2(st, email, phone);
-	return run(s, st, rows, "erasing suppressions");
+	return nf_er_run(s, st, rows, "erasing suppressions");
 }
 
 /* PRAGMA secure_delete: read (0, 1, 2 = fast) or set. */
@@ -676,263 +509,4 @@ out:
 	OPENSSL_cleanse(c, sizeof *c);
 	free(c);
 	return rc;
-}
-
-/* ---- a contact added again ---------------------------------------------------- */
-
-/*
- * An erased address that becomes a contact again gets its email_policy row
- * back, and the hot path reads erased rows only for addresses without one:
- * so the erased rows of its email and phone turn back into what they were
- * (a suppression, a revoked consent), now that the address is stored in
- * clear anyway, and go.  Without a key nothing can be matched: then,
- * when erased rows exist, the call refuses (NF_STORE_ERR), since adding
- * the address would bypass its erased row.  email or phone may be NULL
- * or "" (not changed).
- */
-int
-nf_st_erased_restore(struct nf_store *s, int64_t contact, const char *email,
-    const char *phone)
-{
-	static const char sql_any[] = "SELECT EXISTS (SELECT 1 FROM erased)";
-	static const char sql_del[] = "DELETE FROM erased WHERE hash = ?1"
-	    " AND channel = ?2";
-	struct nf_suppression sup;
-	struct nf_erased e;
-	sqlite3_stmt *st;
-	enum nf_channel ch;
-	const char *addr;
-	int rc, any = 0;
-
-	if ((email == NULL || email[0] == '\0') &&
-	    (phone == NULL || phone[0] == '\0'))
-		return NF_STORE_OK;
-	if ((st = prep(s, sql_any)) == NULL)
-		return NF_STORE_ERR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		any = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return nf_st_fail(s, rc, "looking up erased addresses");
-	/*
-	 * Without the key nothing tells whether this address was erased; and
-	 * once it has an email_policy row the hot path no longer looks at
-	 * erased rows, so adding it would silently lift an erased
-	 * suppression.  Refuse (the caller's transaction rolls back).
-	 */
-	if (any && !nf_store_erase_key_ready())
-		return nf_st_error(s, NF_STORE_ERR, "%s: the database keeps "
-		    "erased addresses as keyed hashes, and without the erasure "
-		    "key (SecretFile) it cannot tell whether %s was one of "
-		    "them: nothing was changed; run notifilterctl with a "
-		    "configuration whose SecretFile it can read", s->path,
-		    email != NULL && email[0] != '\0' ? email : phone);
-	for (ch = 0; any && ch < NF_CH_COUNT; ch++) {
-		addr = ch == NF_CH_EMAIL ? email : phone;
-		if (addr == NULL || addr[0] == '\0')
-			continue;
-		rc = nf_store_erased_find(s, addr, ch, &e);
-		if (rc == NF_STORE_NOTFOUND)
-			continue;
-		if (rc != NF_STORE_OK)
-			return rc;
-		if (strcmp(e.reason, NF_STORE_ERASED_REVOKED) == 0)
-			rc = nf_store_consent_set(s, contact, ch,
-			    NF_CONSENT_REVOKED, "erasure: revoked before the "
-			    "contact was erased", 0);
-		else {
-			memset(&sup, 0, sizeof sup);
-			snprintf(sup.address, sizeof sup.address, "%s", addr);
-			sup.channel = ch;
-			memcpy(sup.reason, e.reason, sizeof sup.reason);
-			snprintf(sup.source, sizeof sup.source, "erasure");
-			snprintf(sup.evidence, sizeof sup.evidence, "suppressed "
-			    "before the contact was erased");
-			sup.time = e.time;
-			rc = nf_store_suppress_add(s, &sup);
-		}
-		if (rc != NF_STORE_OK)
-			return rc;
-		if ((st = prep(s, sql_del)) == NULL)
-			return NF_STORE_ERR;
-		sqlite3_bind_text(st, 1, e.hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, nf_channel_name(ch), -1, SQLITE_STATIC);
-		if ((rc = run(s, st, NULL, "restoring an erased address")) !=
-		    NF_STORE_OK)
-			return rc;
-	}
-	return NF_STORE_OK;
-}
-
-/* ---- the milter's and the fallback's checks -------------------------------- */
-
-int
-nf_store_phone_suppressed(struct nf_store *s, const char *phone,
-    enum nf_channel ch, int *yes)
-{
-	struct nf_suppression sup;
-	int rc;
-
-	*yes = 0;
-	if ((unsigned)ch >= NF_CH_COUNT)
-		return nf_st_error(s, NF_STORE_ERR, "%s: unknown channel %d",
-		    s->path, (int)ch);
-	if (phone == NULL || phone[0] == '\0')
-		return NF_STORE_OK;
-	rc = nf_store_suppress_find(s, phone, ch, &sup);
-	if (rc == NF_STORE_OK) {
-		*yes = 1;
-		return NF_STORE_OK;
-	}
-	if (rc != NF_STORE_NOTFOUND)
-		return rc;
-	return nf_st_erased_match(s, phone, ch, NULL, 0, yes);
-}
-
-/* ---- erased rows for suppress list|remove ---------------------------------- */
-
-static int
-load_erased(struct nf_store *s, sqlite3_stmt *st, struct nf_erased *e)
-{
-	enum nf_channel ch = NF_CH_EMAIL;
-	int rc;
-
-	memset(e, 0, sizeof *e);
-	rc = nf_st_col(s, st, 0, e->hash, sizeof e->hash, "erased hash");
-	nf_channel_parse((const char *)sqlite3_column_text(st, 1), &ch);
-	e->channel = ch;
-	if (rc == NF_STORE_OK)
-		rc = nf_st_col(s, st, 2, e->reason, sizeof e->reason,
-		    "erased reason");
-	e->time = sqlite3_column_int64(st, 3);
-	return rc;
-}
-
-int
-nf_store_erased_each(struct nf_store *s,
-    int (*fn)(const struct nf_erased *, void *), void *arg)
-{
-	struct nf_erased e;
-	sqlite3_stmt *st;
-	int rc, r = 0;
-
-	if ((st = prep(s, sql_erased_all)) == NULL)
-		return NF_STORE_ERR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = load_erased(s, st, &e)) != NF_STORE_OK)
-			break;
-		if ((r = fn(&e, arg)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = nf_st_fail(s, rc, "listing erased addresses");
-	sqlite3_finalize(st);
-	return r;
-}
-
-int
-nf_store_erased_find(struct nf_store *s, const char *key, enum nf_channel ch,
-    struct nf_erased *out)
-{
-	static const char sql[] = "SELECT hash, channel, reason, time FROM erased"
-	    " WHERE hash = ?1 AND channel = ?2";
-	char hash[NF_STORE_HASH_MAX];
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((unsigned)ch >= NF_CH_COUNT)
-		return nf_st_error(s, NF_STORE_ERR, "%s: unknown channel %d",
-		    s->path, (int)ch);
-	if (nf_store_erase_hash(key, hash, sizeof hash) != 0)
-		return nf_st_error(s, NF_STORE_NOTFOUND, "no erasure key set");
-	if ((st = prep(s, sql)) == NULL)
-		return NF_STORE_ERR;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, nf_channel_name(ch), -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = load_erased(s, st, out);
-	else if (rc == SQLITE_DONE)
-		rc = nf_st_error(s, NF_STORE_NOTFOUND, "not erased on %s",
-		    nf_channel_name(ch));
-	else
-		rc = nf_st_fail(s, rc, "looking up an erased address");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-nf_store_erased_remove(struct nf_store *s, const char *hex, enum nf_channel ch,
-    int *n)
-{
-	char pre[NF_STORE_HASH_MAX], hash[NF_STORE_HASH_MAX], detail[256];
-	const char *chname = (unsigned)ch < NF_CH_COUNT ? nf_channel_name(ch) :
-	    NULL;
-	struct nf_event ev;
-	struct nf_tx tx;
-	sqlite3_stmt *st;
-	size_t i, len = hex ? strlen(hex) : 0;
-	int rc, found = 0;
-	int64_t rows = 0;
-
-	*n = 0;
-	if (len < NF_STORE_ERASED_SHOW || len >= sizeof pre)
-		return nf_st_error(s, NF_STORE_NOTFOUND, "an erased entry is "
-		    "named by %d to 64 hex digits", NF_STORE_ERASED_SHOW);
-	for (i = 0; i < len; i++) {
-		if (!isxdigit((unsigned char)hex[i]))
-			return nf_st_error(s, NF_STORE_NOTFOUND, "\"%s\" is not "
-			    "hexadecimal", hex);
-		pre[i] = (char)tolower((unsigned char)hex[i]);
-	}
-	pre[len] = '\0';
-	if ((rc = nf_tx_write(s, &tx)) != NF_STORE_OK)
-		return rc;
-	if ((st = prep(s, sql_erased_prefix)) == NULL) {
-		rc = NF_STORE_ERR;
-		goto end;
-	}
-	sqlite3_bind_text(st, 1, pre, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)len);
-	nf_st_bind_opt(st, 3, chname);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (found++ == 0)	/* a hash column is 64 hex digits */
-			snprintf(hash, sizeof hash, "%s",
-			    (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		rc = nf_st_fail(s, rc, "looking up an erased address");
-		goto end;
-	}
-	if (found == 0) {
-		rc = nf_st_error(s, NF_STORE_NOTFOUND, "no erased entry erased:%s"
-		    "%s%s", pre, chname ? " on " : "", chname ? chname : "");
-		goto end;
-	}
-	if (found > 1) {
-		rc = nf_st_error(s, NF_STORE_CONFLICT, "erased:%s names more "
-		    "than one erased address: give more of its hex digits (see "
-		    "suppress list --json)", pre);
-		goto end;
-	}
-	if ((st = prep(s, sql_erased_delete)) == NULL) {
-		rc = NF_STORE_ERR;
-		goto end;
-	}
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	nf_st_bind_opt(st, 2, chname);
-	if ((rc = run(s, st, &rows, "removing an erased address")) !=
-	    NF_STORE_OK)
-		goto end;
-	snprintf(detail, sizeof detail, "erased address erased:%.*s no longer "
-	    "suppressed on %s (%lld row%s)", NF_STORE_ERASED_SHOW, hash,
-	    chname ? chname : "any channel", (long long)rows,
-	    rows == 1 ? "" : "s");
-	memset(&ev, 0, sizeof ev);
-	ev.kind = "suppress";
-	ev.detail = detail;
-	rc = nf_st_event_put(s, &ev, 0);
-	*n = (int)rows;
-end:
-	return nf_tx_end(s, &tx, rc);
 }

@@ -129,7 +129,7 @@ int nf_st_erase_tracking(struct nf_store *s, const char *email,
 int nf_st_erase_contact_rows(struct nf_store *s, const struct nf_contact *c,
     size_t kept, int64_t *rows);
 /* A contact added with an erased email or phone: its erased rows become
- * a suppression or a revoked consent again (store_erase.c; inside the
+ * a suppression or a revoked consent again (store_erase_table.c; inside the
  * adding transaction; nothing without an erasure key). */
 int nf_st_erased_restore(struct nf_store *s, int64_t contact,
     const char *email, const char *phone);
