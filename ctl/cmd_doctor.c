@@ -36,7 +36,7 @@
 
 static const char *const status_word[] = { "pass", "warn", "fail" };
 
-static char *
+static char * __attribute__((format(printf, 1, 0)))
 vfmt(const char *fmt, va_list ap)
 {
 	char *s = NULL;
