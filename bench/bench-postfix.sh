@@ -24,8 +24,12 @@
 # All milters on unix sockets (over TCP, milters that negotiate no-reply
 # steps stall ~40 ms per message: ../shared/recipes §3.6).  Each mode has
 # its own smtpd listener with its own smtpd_milters, so nothing is reloaded
-# between runs.  Modes are interleaved (none null notifilter opendkim, none
-# ...), REPEATS times; the medians and their ratios are printed at the end.
+# between runs.  Modes are interleaved, REPEATS rounds, and each round
+# starts one mode later than the one before (none null edits ..., then null
+# edits ... none, ...), so that no mode always runs right after the same
+# neighbour (whose daemon may still be finishing its writes) or at the same
+# point of a drift in the machine's load; the medians and their ratios
+# (also per round) are printed at the end.
 #
 # A run is the time from smtp-source's first connection until the queue is
 # empty (end to end), N messages in SESSIONS parallel sessions; every run
@@ -401,8 +405,11 @@ runone() { # mode rep
 	[ "${CPU_DETAIL:-0}" = 1 ] && cpu_detail "$m" "$rep" "${11}" "${16}"
 	return 0
 }
+read -r -a MODE_LIST <<<"$MODES"
 for ((r = 1; r <= R; r++)); do
-	for m in $MODES; do runone "$m" "$r"; done
+	for ((i = 0; i < ${#MODE_LIST[@]}; i++)); do
+		runone "${MODE_LIST[$(((r - 1 + i) % ${#MODE_LIST[@]}))]}" "$r"
+	done
 done
 
 # ---- did notifilter record everything? -----------------------------------------
