@@ -1,6 +1,6 @@
 # lib/store.mk - the store: SQLite backend, handle pool, unit test, benchmark
-libnf_a_SOURCES += lib/store_sqlite.c lib/store_sqlite.h lib/store_open.c \
-	lib/store_rows.c lib/store_track.c \
+libnf_a_SOURCES += lib/store_sqlite.c lib/store_sqlite.h lib/store_lookup.c \
+	lib/store_open.c lib/store_rows.c lib/store_track.c \
 	lib/store_common.c
 
 check_PROGRAMS += tests/unit/t_store

@@ -7,7 +7,7 @@
  * key and the hash (and why hashes) are in store_erase_key.c; the erased
  * rows' later life (a contact added again, the fallback's check,
  * `suppress list|remove`) in store_erase_table.c.  The hot-path lookup of
- * erased rows is in store_sqlite.c (nf_st_erased_match), next to the one
+ * erased rows is in store_lookup.c (nf_st_erased_match), next to the one
  * it follows.
  *
  * Ownership: every function works on the caller's handle; the contact

@@ -7,7 +7,7 @@
  * numbers (nf_store_phone_suppressed); and the rows for `suppress
  * list|remove` (nf_store_erased_each, _find, _remove).  A row is found by
  * the keyed hash of its address (store_erase_key.c), never by the address.
- * The hot-path lookup of erased rows is in store_sqlite.c
+ * The hot-path lookup of erased rows is in store_lookup.c
  * (nf_st_erased_match), next to the one it follows.
  *
  * Ownership: every function works on the caller's handle; the struct

@@ -22,7 +22,7 @@
  * milestones (tracking: step 2; bounces, fallback) append steps that add
  * tables and columns; they never edit a released step.
  *
- * email_policy is the milter's hot-path table (see store_sqlite.c);
+ * email_policy is the milter's hot-path table (see store_lookup.c);
  * triggers keep it in step with contacts, consent and suppressions inside
  * the writing transaction, whoever writes (ctl, import, the milter, a
  * hand-run sqlite3 session).

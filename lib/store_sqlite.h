@@ -1,6 +1,7 @@
 /*
  * store_sqlite.h - internals shared by the SQLite backend's files only
- * (store_sqlite.c: SQL text, errors, transactions, the hot path;
+ * (store_sqlite.c: SQL text, errors, the statement cache, transactions;
+ * store_lookup.c: the hot path and its read snapshot;
  * store_open.c: opening and the schema; store_rows.c and store_track.c:
  * what each store.h call does with rows).  Nothing outside
  * lib/store_*.c includes this header.
@@ -64,6 +65,9 @@ int nf_st_create_old(const char *path, int version, char *err,
  * (then s->err says why).  Ends email_state's read snapshot first, so
  * every other call reads and writes current data. */
 sqlite3_stmt *nf_st_get(struct nf_store *s, enum nf_st id);
+/* The same, without ending the read snapshot: for the hot path and for
+ * ending the snapshot itself (store_lookup.c). */
+sqlite3_stmt *nf_st_cached(struct nf_store *s, enum nf_st id);
 /* Tests only: the SQL text of statement `id` (to check its query plan);
  * NULL for an id out of range. */
 const char *nf_st_sql(enum nf_st id);
