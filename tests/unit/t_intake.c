@@ -60,9 +60,12 @@ load_key(const char *name, const char *bytes)
 	return s;
 }
 
-/* Record a message to `rcpts` (NULL-terminated); its token in tok. */
+/* Record a message to `rcpts` (NULL-terminated); its token in tok.  With
+ * `verdicts` (one per recipient) the recipients have those verdicts and
+ * no DSN request, else all are allowed with DSN requested. */
 static int
-record_message(const char *qid, const char *const *rcpts, char *tok)
+record_with(const char *qid, const char *const *rcpts,
+    const char *const *verdicts, char *tok)
 {
 	struct nf_message_in m;
 	struct nf_recipient_in r[8];
@@ -83,11 +86,17 @@ record_message(const char *qid, const char *const *rcpts, char *tok)
 	memset(r, 0, sizeof r);
 	for (; rcpts[n] != NULL && n < 8; n++) {
 		r[n].address = rcpts[n];
-		r[n].verdict = "allowed";
+		r[n].verdict = verdicts ? verdicts[n] : "allowed";
 		r[n].rule = "default-consent-yes";
-		r[n].dsn_requested = 1;
+		r[n].dsn_requested = verdicts == NULL;
 	}
 	return nf_store_message_add(st, &m, r, n);
+}
+
+static int
+record_message(const char *qid, const char *const *rcpts, char *tok)
+{
+	return record_with(qid, rcpts, NULL, tok);
 }
 
 /* A Postfix-style DSN about `rcpt`, with the returned message's
@@ -860,28 +869,7 @@ static int
 record_verdicts(const char *const *rcpts, const char *const *verdicts,
     char *tok)
 {
-	struct nf_message_in m;
-	struct nf_recipient_in r[8];
-	char verp[300];
-	size_t n = 0;
-
-	if (nf_token_make(key, next_id++, now, tok, NF_TOKEN_SIZE) != 0)
-		return -1;
-	snprintf(verp, sizeof verp, "bounce+%s@" BD, tok);
-	memset(&m, 0, sizeof m);
-	m.token = tok;
-	m.sender = "app@notify.example.test";
-	m.verp = verp;
-	m.subject = "Your invoice";
-	m.applied = 1;
-	m.time = now - 60;
-	memset(r, 0, sizeof r);
-	for (; rcpts[n] != NULL && n < 8; n++) {
-		r[n].address = rcpts[n];
-		r[n].verdict = verdicts[n];
-		r[n].rule = "default-consent-yes";
-	}
-	return nf_store_message_add(st, &m, r, n);
+	return record_with(NULL, rcpts, verdicts, tok);
 }
 
 static int
