@@ -139,6 +139,16 @@ nf_heur_error_len(const char *text, size_t len)
 	return len;
 }
 
+/* Where the error part of text[len] ends: at elen when the caller knows
+ * it (NF_HEUR_ELEN: not yet), else where nf_heur_error_len finds it. */
+static const char *
+error_end(const char *text, size_t len, size_t elen)
+{
+	if (elen == NF_HEUR_ELEN || elen > len)
+		elen = nf_heur_error_len(text, len);
+	return text + elen;
+}
+
 static int
 local_ch(int c)
 {
@@ -464,9 +474,8 @@ nf_heur_recipients(const char *text, size_t len, size_t elen, const struct nf_he
 	char addr[NF_HEUR_ADDR_MAX];
 	int pass, stop = 0;
 
-	if (elen == NF_HEUR_ELEN || elen > len)
-		elen = nf_heur_error_len(text, len);
-	end = text + elen;
+	end = error_end(text, len, elen);
+	elen = (size_t)(end - text);	/* found once, for the calls below */
 
 	nf_buf_init(&diag, DIAG_MAX + 8);
 	for (pass = 0; pass < 2 && count == 0 && !stop; pass++) {
@@ -519,9 +528,7 @@ nf_heur_diag_for(const char *text, size_t len, size_t elen, const char *addr,
 	struct line l;
 	char a[NF_HEUR_ADDR_MAX];
 
-	if (elen == NF_HEUR_ELEN || elen > len)
-		elen = nf_heur_error_len(text, len);
-	end = text + elen;
+	end = error_end(text, len, elen);
 
 	while (next_line(&p, end, &l)) {
 		const char *s = l.s, *le = l.s + l.n, *f;
@@ -546,9 +553,7 @@ nf_heur_diag_any(const char *text, size_t len, size_t elen, struct nf_buf *out)
 	struct line l;
 	int found = 0, lines = 0;
 
-	if (elen == NF_HEUR_ELEN || elen > len)
-		elen = nf_heur_error_len(text, len);
-	end = text + elen;
+	end = error_end(text, len, elen);
 
 	while (next_line(&p, end, &l) && lines < DIAG_MAX_LINES) {
 		if (!has_code(l.s, l.n))
@@ -579,9 +584,7 @@ nf_heur_diag_indented(const char *text, size_t len, size_t elen, struct nf_buf *
 	struct line l;
 	int lines = 0, listed = 0;
 
-	if (elen == NF_HEUR_ELEN || elen > len)
-		elen = nf_heur_error_len(text, len);
-	end = text + elen;
+	end = error_end(text, len, elen);
 	while (next_line(&p, end, &l) && lines < DIAG_MAX_LINES) {
 		size_t n = l.n;
 
@@ -612,9 +615,7 @@ nf_heur_quoted_header(const char *text, size_t len, size_t elen, const char *nam
 	const char *p, *end = text + len;
 	struct line l;
 
-	if (elen == NF_HEUR_ELEN || elen > len)
-		elen = nf_heur_error_len(text, len);
-	p = text + elen;
+	p = error_end(text, len, elen);
 
 	while (next_line(&p, end, &l)) {
 		const char *v;
