@@ -201,15 +201,6 @@ compose(struct digest *d, const struct nf_stats *st,
 	return fclose(fp) == 0 ? 0 : -1;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Stop the sendmail process group that overran: TERM, a second to go,
  * then KILL; reaps pid into *status. */
 static void
@@ -218,7 +209,7 @@ stop_group(pid_t pid, int *status)
 	int64_t end;
 
 	kill(-pid, SIGTERM);
-	for (end = mono_ms() + 1000; mono_ms() < end;) {
+	for (end = nf_ctl_mono_ms() + 1000; nf_ctl_mono_ms() < end;) {
 		if (waitpid(pid, status, WNOHANG) == pid)
 			return;
 		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
@@ -240,7 +231,7 @@ send_mail(const char *path, const char *msg, size_t n, long timeout_s)
 	struct sigaction ign, old;
 	struct pollfd pfd;
 	int fd[2], status, err = 0, late = 0, r;
-	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
+	int64_t deadline = nf_ctl_mono_ms() + (int64_t)timeout_s * 1000;
 	size_t off = 0;
 	pid_t pid, w;
 
@@ -280,8 +271,8 @@ send_mail(const char *path, const char *msg, size_t n, long timeout_s)
 
 		pfd.fd = fd[1];
 		pfd.events = POLLOUT;
-		r = poll(&pfd, 1, (int)(deadline - mono_ms() > 0 ?
-		    deadline - mono_ms() : 0));
+		r = poll(&pfd, 1, (int)(deadline - nf_ctl_mono_ms() > 0 ?
+		    deadline - nf_ctl_mono_ms() : 0));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0) {
@@ -312,7 +303,7 @@ send_mail(const char *path, const char *msg, size_t n, long timeout_s)
 			    "%s\n", path, strerror(errno));
 			return -1;
 		}
-		if (mono_ms() >= deadline) {
+		if (nf_ctl_mono_ms() >= deadline) {
 			late = 1;
 			stop_group(pid, &status);
 			break;

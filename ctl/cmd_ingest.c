@@ -103,15 +103,6 @@ read_input(struct input *in)
 
 /* ---- verification in a child ---------------------------------------------- */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 verify_child(int fd, const struct input *in, const char *ip,
     const char *helo, const char *sender)
@@ -147,7 +138,7 @@ verify(const struct input *in, const char *ip, const char *helo,
 	char *p = (char *)v;
 	size_t got = 0;
 	int fds[2], status;
-	int64_t end = mono_ms() + VERIFY_DEADLINE_MS, left;
+	int64_t end = nf_ctl_mono_ms() + VERIFY_DEADLINE_MS, left;
 	const char *why = NULL;
 	pid_t pid;
 	ssize_t n;
@@ -172,7 +163,7 @@ verify(const struct input *in, const char *ip, const char *helo,
 	close(fds[1]);
 	pfd.fd = fds[0];
 	pfd.events = POLLIN;
-	while (got < sizeof *v && (left = end - mono_ms()) > 0) {
+	while (got < sizeof *v && (left = end - nf_ctl_mono_ms()) > 0) {
 		if (poll(&pfd, 1, (int)left) <= 0)
 			continue;	/* EINTR or the deadline: the loop checks */
 		n = read(fds[0], p + got, sizeof *v - got);
@@ -185,7 +176,7 @@ verify(const struct input *in, const char *ip, const char *helo,
 	close(fds[0]);
 	if (got < sizeof *v) {
 		kill(pid, SIGKILL);	/* ours: started just above */
-		why = mono_ms() >= end ? "DKIM/SPF checks missed their 30 s "
+		why = nf_ctl_mono_ms() >= end ? "DKIM/SPF checks missed their 30 s "
 		    "deadline" : "the DKIM/SPF check failed (library crash?)";
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -239,6 +239,15 @@ nf_ctl_key(struct nf_ctl *ctl, const char *in, char *out, size_t outlen,
 	return NF_EX_DATAERR;
 }
 
+int64_t
+nf_ctl_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 const char *
 nf_ctl_time(int64_t t, char *out, size_t outlen)
 {

@@ -96,6 +96,9 @@ int nf_ctl_text_ok(const char *s, size_t max, const char **why);
 #define NF_CTL_TIME_MAX 32
 const char *nf_ctl_time(int64_t t, char *out, size_t outlen);
 
+/* Milliseconds on the monotonic clock, for deadlines. */
+int64_t nf_ctl_mono_ms(void);
+
 /* Print a jansson value to stdout (indented, keys in insertion order) and a
  * newline; returns NF_EX_OK or NF_EX_IOERR. Takes the reference. */
 struct json_t;
