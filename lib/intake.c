@@ -315,7 +315,8 @@ said(struct act *a)
 	const struct nf_report_rcpt *x = a->x;
 
 	nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "%s%s%s %s%s",
-	    nf_intake_opt(x->action) ? x->action : "failed", nf_intake_opt(x->status) ? " " : "",
+	    nf_intake_opt(x->action) ? x->action : "failed",
+	    nf_intake_opt(x->status) ? " " : "",
 	    nz(x->status), nf_intake_opt(x->reason) ? x->reason : "undefined",
 	    x->hard ? " (hard)" : "");
 	if (nf_intake_opt(x->feedback_type))
@@ -392,7 +393,8 @@ decide(struct act *a, int pol, const char **outcome, int *slot, int *do_supp,
 	case NF_POL_AUTOREPLY:
 		*outcome = "recorded";
 		*slot = NF_OUT_RECORDED;
-		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "auto-reply (not a failure): ");
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used,
+		    "auto-reply (not a failure): ");
 		break;
 	default:
 		*outcome = "recorded";
@@ -593,14 +595,16 @@ no_recipient(struct nf_store *s, const struct nf_intake_conf *conf,
 	*outcome = "unattributed";
 	*slot = NF_OUT_UNATTRIBUTED;
 	if (w->nreached == 0)
-		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "complaint about message #%lld "
-		    "(token %s), recipient redacted by the reporter; the message "
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used,
+		    "complaint about message #%lld (token %s), recipient "
+		    "redacted by the reporter; the message "
 		    "reached none of its recipients (refused or bounced), so "
 		    "nobody's email consent was changed: ", (long long)w->m.id,
 		    out->token);
 	else
-		nf_intake_cat(a->detail, DETAIL_MAX, &a->used, "complaint about message #%lld "
-		    "(token %s), recipient redacted by the reporter; the message "
+		nf_intake_cat(a->detail, DETAIL_MAX, &a->used,
+		    "complaint about message #%lld (token %s), recipient "
+		    "redacted by the reporter; the message "
 		    "reached %zu recipients and nothing says which one "
 		    "complained, so nobody's email consent was changed (a "
 		    "complaint event is on each one's timeline%s): ",

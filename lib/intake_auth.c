@@ -34,7 +34,8 @@ add_cand(struct cands *c, const char *t)
 {
 	size_t i;
 
-	if (nf_intake_opt(t) == NULL || c->n >= 3 || strlen(t) >= sizeof c->v[0])
+	if (nf_intake_opt(t) == NULL || c->n >= 3 ||
+	    strlen(t) >= sizeof c->v[0])
 		return;
 	for (i = 0; i < c->n; i++)
 		if (strcasecmp(c->v[i], t) == 0)
@@ -48,16 +49,17 @@ candidates(const struct nf_intake_conf *conf, const struct nf_intake_env *env,
 {
 	char t[72];
 	const char *omf;
+	int verp = nf_intake_opt(conf->bounce_domain) &&
+	    nf_intake_opt(conf->verp_prefix);
 
 	memset(c, 0, sizeof *c);
-	if (nf_intake_opt(conf->bounce_domain) && nf_intake_opt(conf->verp_prefix) &&
-	    env != NULL && nf_intake_opt(env->recipient) &&
+	if (verp && env != NULL && nf_intake_opt(env->recipient) &&
 	    nf_token_from_verp(env->recipient, conf->verp_prefix,
 	    conf->bounce_domain, t, sizeof t) == 0)
 		add_cand(c, t);
 	add_cand(c, nf_report_token(r));
 	omf = nf_report_arf_field(r, "Original-Mail-From");
-	if (nf_intake_opt(conf->bounce_domain) && nf_intake_opt(conf->verp_prefix) && nf_intake_opt(omf) &&
+	if (verp && nf_intake_opt(omf) &&
 	    nf_token_from_verp(omf, conf->verp_prefix, conf->bounce_domain, t,
 	    sizeof t) == 0)
 		add_cand(c, t);
@@ -145,21 +147,31 @@ domain_listed(const struct nf_intake_conf *conf, const char *d, size_t n)
 	return 0;
 }
 
-/* Did a feedback provider of ComplaintDomains sign the report?  The words
- * of auth->dkim_pass (or the judged signature's domain when it passed). */
-static int
-provider_signed(const struct nf_intake_conf *conf,
-    const struct nf_intake_auth *auth)
+/* The domains of the report's passing DKIM signatures, space-separated:
+ * auth->dkim_pass, else the judged signature's domain when it passed;
+ * NULL when none passed (or DKIM was not checked). */
+static const char *
+passing_signers(const struct nf_intake_auth *auth)
 {
-	const char *p, *list;
+	if (auth == NULL)
+		return NULL;
+	if (auth->dkim_pass != NULL && auth->dkim_pass[0] != '\0')
+		return auth->dkim_pass;
+	if (nf_intake_eq(auth->dkim, "pass") && auth->dkim_domain != NULL &&
+	    auth->dkim_domain[0] != '\0')
+		return auth->dkim_domain;
+	return NULL;
+}
+
+/* Did a feedback provider of ComplaintDomains sign the report (one of
+ * the signers, a space-separated list, or NULL)? */
+static int
+provider_signed(const struct nf_intake_conf *conf, const char *signers)
+{
+	const char *p;
 	size_t n;
 
-	if (auth == NULL)
-		return 0;
-	list = auth->dkim_pass;
-	if ((list == NULL || list[0] == '\0') && nf_intake_eq(auth->dkim, "pass"))
-		list = auth->dkim_domain;
-	for (p = list; p != NULL && *p != '\0'; p += n) {
+	for (p = signers; p != NULL && *p != '\0'; p += n) {
 		p += strspn(p, " ");
 		n = strcspn(p, " ");
 		if (n > 0 && domain_listed(conf, p, n))
@@ -171,14 +183,12 @@ provider_signed(const struct nf_intake_conf *conf,
 /* Does a complaint carry what ComplaintAuth and ComplaintDomains ask?
  * 1 yes; 0 with why. */
 int
-nf_intake_complaint_ok(const struct nf_intake_conf *conf, const struct nf_intake_auth
-    *auth, char *why, size_t len)
+nf_intake_complaint_ok(const struct nf_intake_conf *conf,
+    const struct nf_intake_auth *auth, char *why, size_t len)
 {
 	const char *dkim = auth ? auth->dkim : NULL;
 	const char *spf = auth ? auth->spf : NULL;
-	const char *signers = auth && auth->dkim_pass && auth->dkim_pass[0] ?
-	    auth->dkim_pass : auth && nf_intake_eq(dkim, "pass") && auth->dkim_domain ?
-	    auth->dkim_domain : NULL;
+	const char *signers = passing_signers(auth);
 
 	if ((conf->complaint_auth & NF_AUTH_DKIM) && !nf_intake_eq(dkim, "pass")) {
 		snprintf(why, len, "ComplaintAuth needs a passing DKIM signature "
@@ -191,14 +201,14 @@ nf_intake_complaint_ok(const struct nf_intake_conf *conf, const struct nf_intake
 		    "client address or sender)");
 		return 0;
 	}
-	if (conf->ncomplaint_domains > 0 && !provider_signed(conf, auth)) {
+	if (conf->ncomplaint_domains > 0 && !provider_signed(conf, signers)) {
 		char names[200];
 		size_t i, used = 0;
 
 		names[0] = '\0';
 		for (i = 0; i < conf->ncomplaint_domains; i++)
-			nf_intake_cat(names, sizeof names, &used, "%s%s", i ? ", " : "",
-			    conf->complaint_domains[i]);
+			nf_intake_cat(names, sizeof names, &used, "%s%s",
+			    i ? ", " : "", conf->complaint_domains[i]);
 		snprintf(why, len, "ComplaintDomains needs a passing DKIM "
 		    "signature by %s%s (or a subdomain); passing signatures: "
 		    "%s", conf->ncomplaint_domains > 1 ? "one of " : "", names,

@@ -34,9 +34,10 @@ void nf_intake_cat(char *out, size_t size, size_t *used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* The report's token and its recorded message (intake_auth.c). */
-int nf_intake_authenticate(struct nf_store *s, const struct nf_intake_conf *conf,
-    const struct nf_intake_env *env, const struct nf_report *r,
-    int64_t now, struct nf_message *m, struct nf_intake_result *out);
+int nf_intake_authenticate(struct nf_store *s,
+    const struct nf_intake_conf *conf, const struct nf_intake_env *env,
+    const struct nf_report *r, int64_t now, struct nf_message *m,
+    struct nf_intake_result *out);
 
 /* Does a complaint carry what ComplaintAuth and ComplaintDomains ask?
  * (intake_auth.c) */
