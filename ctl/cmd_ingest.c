@@ -212,7 +212,7 @@ summary(const struct nf_intake_result *res, const struct nf_verify_result *v,
 		    "redacted, several recipients: no consent changed)"),
 	};
 	size_t i;
-	int first = 1;
+	int first = 1, others;
 
 	printf("ingest: %s report #%lld, %s, %zu recipient%s",
 	    nf_report_kind_name(res->kind), (long long)res->report_id,
@@ -225,14 +225,15 @@ summary(const struct nf_intake_result *res, const struct nf_verify_result *v,
 			first = 0;
 		}
 	printf("\n  %s\n", res->why);
-	if (checked)
-		printf("  DKIM %s%s%s%s%s%s; SPF %s\n", v->dkim[0] ? v->dkim : "-",
-		    v->dkim_domain[0] ? " d=" : "", v->dkim_domain,
-		    v->dkim_pass[0] && strcmp(v->dkim_pass, v->dkim_domain) != 0 ?
-		    " (passing: " : "", v->dkim_pass[0] && strcmp(v->dkim_pass,
-		    v->dkim_domain) != 0 ? v->dkim_pass : "", v->dkim_pass[0] &&
-		    strcmp(v->dkim_pass, v->dkim_domain) != 0 ? ")" : "",
-		    v->spf[0] ? v->spf : "not checked");
+	if (!checked)
+		return;
+	/* the other passing signatures, when there are more than the one
+	 * judged (ComplaintDomains looks at all of them) */
+	others = v->dkim_pass[0] && strcmp(v->dkim_pass, v->dkim_domain) != 0;
+	printf("  DKIM %s%s%s%s%s%s; SPF %s\n", v->dkim[0] ? v->dkim : "-",
+	    v->dkim_domain[0] ? " d=" : "", v->dkim_domain,
+	    others ? " (passing: " : "", others ? v->dkim_pass : "",
+	    others ? ")" : "", v->spf[0] ? v->spf : "not checked");
 }
 
 /* 8 x 250 ms: how long ingest waits for a message record in flight */
